@@ -71,7 +71,7 @@ export class WindowAggregator {
     for (const p of opts.peerHistory ?? []) {
       const entityKey = (p.kind === 'source' ? 's' : 'd') + p.entity;
       if (p.service === undefined) this.seenOf(entityKey).set(p.peer, p.firstSeen);
-      else void 0;
+      else this.mapOf(this.contacted, entityKey).set(`${p.peer} ${p.service}`, p.firstSeen);
       this.lastActive.set(entityKey, Math.max(this.lastActive.get(entityKey) ?? -Infinity, p.firstSeen));
     }
   }

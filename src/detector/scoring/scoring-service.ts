@@ -159,7 +159,8 @@ export class ScoringService {
    * Scores a batch with the current set (no store, no publishing): the evaluation's entry point.
    * Windows of a kind without an active anomaly set are left out (counted as `no-model`), except
    * source windows while the scan test is on: it needs no training, so before the first models
-   * are promoted it scores sources alone (anomaly = its rarity, no model versions).
+   * are promoted it scores sources alone (anomaly = its rarity, no model versions) — those where
+   * it has evidence; the others are left out too.
    */
   async scoreBatch(input: readonly FeatureRow[]): Promise<ScoredWindow[]> {
     const cfg = this.deps.config.scoring;
@@ -178,14 +179,20 @@ export class ScoringService {
     const windowMs = this.deps.config.features.windowSeconds * 1000;
     const scoredAt = this.now();
     const out: ScoredWindow[] = [];
+    let unscored = 0;
     rows.forEach((row, i) => {
       const key = EntityState.key(row.kind, row.entity);
       const memory = this.entities.get(key) ?? this.entities.add(key, 0);
+      const scan = this.scan.step(memory, row);
+      // No models for its kind and nothing from the scan test: there is nothing to judge it by.
+      if (this.scorers[row.kind] === undefined && !scan) {
+        unscored++;
+        return;
+      }
       const aligned = row.windowStart % windowMs === 0 && row.windowEnd - row.windowStart === windowMs;
       const forecast = forecasts.get(i);
       const identity = this.deps.identities?.entity(row.entity);
       const s = scores[i]!;
-      const scan = this.scan.step(memory, row);
       const verdict = scoreRow(
         {
           row,
@@ -209,6 +216,7 @@ export class ScoringService {
       const publish = verdict.scores.threat >= cfg.minThreat || verdict.prediction !== undefined;
       out.push({ row, verdict, publish });
     });
+    if (unscored > 0) this.m.windows.inc({ outcome: 'no-model' }, unscored);
     this.m.windows.inc({ outcome: 'scored' }, out.length);
     return out;
   }

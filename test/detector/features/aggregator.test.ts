@@ -284,4 +284,37 @@ describe('WindowAggregator first contacts (scan test)', () => {
     assert.equal(merged.size, expected.length);
     for (const e of expected) assert.deepEqual(merged.get(key(e)), e, key(e));
   });
+
+  it('after a restart, a service first contacted before the re-read span is not new again', () => {
+    // s1 reaches h1:22 once early, then other services for minutes, then h1:22 again.
+    const early = flow(T0 + 5_000, 's1', 'h1', { dstPort: 22, outcome: 'rejected' });
+    const filler = Array.from({ length: 60 }, (_, i) =>
+      flow(T0 + 20_000 + i * 5_000, 's1', 'h2', { dstPort: 443, outcome: 'established' }),
+    );
+    const again = flow(T0 + 330_000, 's1', 'h1', { dstPort: 22, outcome: 'rejected' });
+    const stream = [early, ...filler, again];
+
+    const whole = new WindowAggregator(OPTS);
+    const expected = [...feedMonitored(whole, stream).rows, ...finishAll(whole).rows];
+    const firsts = (rows: FeatureRow[]) =>
+      rows.reduce((n, r) => n + (r.contacts ? r.contacts.firstOk + r.contacts.firstFailed : 0), 0);
+    assert.equal(firsts(expected), 2); // h1:22 and h2:443, once each
+
+    const first = new WindowAggregator(OPTS);
+    const { rows: durable, peers } = feedMonitored(first, stream.slice(0, 50));
+    assert.ok(
+      peers.some((p) => p.service === '6/22'),
+      'the first contact is in the peer history',
+    );
+    const checkpoint = first.flushedThrough;
+    const resumeAt = stream.findIndex((f) => first.lastWindowEnd(f.ts) > checkpoint);
+    assert.ok(resumeAt > 0, 'the early contact is not re-read');
+    const second = new WindowAggregator({ ...OPTS, flushedThrough: checkpoint, peerHistory: peers });
+    const rerun = [
+      ...feedMonitored(second, stream.slice(resumeAt, 50), { replayed: true }).rows,
+      ...feedMonitored(second, stream.slice(50)).rows,
+      ...finishAll(second).rows,
+    ];
+    assert.equal(firsts(durable) + firsts(rerun.filter((r) => r.windowEnd > checkpoint)), 2);
+  });
 });

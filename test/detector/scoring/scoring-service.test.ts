@@ -158,4 +158,40 @@ describe('scoring service', () => {
       await fresh.db.close();
     }
   });
+
+  test('without models, the scan test alone scores sources whose first contacts fail', async () => {
+    const fresh = await memoryStore(config);
+    try {
+      const scoring = service(fresh.db, fresh.store);
+      await scoring.refresh();
+      const base = stream[0]!.find((r) => r.kind === 'source')!;
+      // One source's first contacts with monitored services, window by window: all fail.
+      const scanner = (i: number): FeatureRow => ({
+        ...base,
+        entity: 'ip:scanner',
+        windowStart: base.windowStart + i * MINUTE,
+        windowEnd: base.windowEnd + i * MINUTE,
+        contacts: { firstOk: 0, firstFailed: 2 },
+      });
+      const quiet = { ...base, entity: 'ip:quiet' }; // no first contacts: nothing to judge it by
+      const first = await scoring.scoreBatch([scanner(0), quiet]);
+      assert.deepEqual(
+        first.map((s) => s.row.entity),
+        ['ip:scanner'],
+      );
+      const second = await scoring.scoreBatch([scanner(1)]);
+      const v = second[0]!.verdict;
+      // Four failures in a row: Λ = 4⁴ = 256 ≥ 99, the scanner decision.
+      const rule = v.detectors.find((d) => d.detector === 'rule:scan-trw');
+      assert.ok(rule, 'the scan test is among the detectors');
+      assert.ok(Math.abs(rule.score - (1 - 1 / 256)) < 1e-9);
+      assert.ok(v.scores.anomaly > first[0]!.verdict.scores.anomaly);
+      assert.match(v.explanation.summary, /scanner by sequential test/);
+      assert.deepEqual(v.models, {});
+      await scoring.close();
+    } finally {
+      await fresh.store.close();
+      await fresh.db.close();
+    }
+  });
 });
