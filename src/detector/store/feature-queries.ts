@@ -6,7 +6,8 @@
 import type { Db } from './db.js';
 import type { ContactCounts, EntityKind, FeatureQuery, FeatureRow } from './types.js';
 
-interface FeatureDbRow {
+/** A features row as both drivers return it for `SELECT_FEATURES`. */
+export interface FeatureDbRow {
   kind: EntityKind;
   entity: string;
   window_start: number;
@@ -55,7 +56,14 @@ export function contactCounts(r: {
   return { firstOk: r.contacts_first_ok, firstFailed: r.contacts_first_failed };
 }
 
-function toRow(r: FeatureDbRow): FeatureRow {
+/** The columns of a FeatureRow, times and bigints as float8 (`… FROM features` follows). */
+export const SELECT_FEATURES = `SELECT kind, entity,
+  (extract(epoch FROM window_start) * 1000)::float8 AS window_start,
+  (extract(epoch FROM window_end) * 1000)::float8 AS window_end,
+  schema_version, vector, flows, bytes::float8 AS bytes, namespace, workload, addresses, top_peers,
+  malicious_flows, contacts_first_ok, contacts_first_failed FROM features`;
+
+export function toFeatureRow(r: FeatureDbRow): FeatureRow {
   const row: FeatureRow = {
     kind: r.kind,
     entity: r.entity,
@@ -85,16 +93,10 @@ export async function readFeatureRows(db: Db, query: FeatureQuery): Promise<Feat
     limit = `LIMIT $${params.length}`;
   }
   const { rows } = await db.query<FeatureDbRow>(
-    `SELECT kind, entity,
-            (extract(epoch FROM window_start) * 1000)::float8 AS window_start,
-            (extract(epoch FROM window_end) * 1000)::float8 AS window_end,
-            schema_version, vector, flows, bytes::float8 AS bytes, namespace, workload,
-            addresses, top_peers, malicious_flows, contacts_first_ok, contacts_first_failed
-       FROM features ${sql}
-      ORDER BY window_start, entity, kind ${limit}`,
+    `${SELECT_FEATURES} ${sql} ORDER BY window_start, entity, kind ${limit}`,
     params,
   );
-  return rows.map(toRow);
+  return rows.map(toFeatureRow);
 }
 
 export async function countFeatureRows(db: Db, query: FeatureQuery): Promise<number> {

@@ -5,53 +5,8 @@
  * windows each entity had before a time (history length for confidence).
  */
 import type { Db } from './db.js';
-import { contactCounts, decodeVector } from './feature-queries.js';
+import { SELECT_FEATURES, toFeatureRow, type FeatureDbRow } from './feature-queries.js';
 import type { EntityKind, FeatureRow } from './types.js';
-
-interface Row {
-  kind: EntityKind;
-  entity: string;
-  window_start: number;
-  window_end: number;
-  schema_version: number;
-  vector: Uint8Array;
-  flows: number;
-  bytes: number;
-  namespace: string | null;
-  workload: string | null;
-  addresses: string[];
-  top_peers: FeatureRow['topPeers'];
-  malicious_flows: number;
-  contacts_first_ok: number;
-  contacts_first_failed: number;
-}
-
-const SELECT = `SELECT kind, entity,
-  (extract(epoch FROM window_start) * 1000)::float8 AS window_start,
-  (extract(epoch FROM window_end) * 1000)::float8 AS window_end,
-  schema_version, vector, flows, bytes::float8 AS bytes, namespace, workload, addresses, top_peers,
-  malicious_flows, contacts_first_ok, contacts_first_failed FROM features`;
-
-function toRow(r: Row): FeatureRow {
-  const row: FeatureRow = {
-    kind: r.kind,
-    entity: r.entity,
-    windowStart: r.window_start,
-    windowEnd: r.window_end,
-    schemaVersion: r.schema_version,
-    vector: decodeVector(r.vector),
-    flows: r.flows,
-    bytes: r.bytes,
-    addresses: r.addresses,
-    topPeers: r.top_peers,
-    maliciousFlows: r.malicious_flows,
-  };
-  const contacts = contactCounts(r);
-  if (contacts) row.contacts = contacts;
-  if (r.namespace !== null) row.namespace = r.namespace;
-  if (r.workload !== null) row.workload = r.workload;
-  return row;
-}
 
 const iso = (t: number) => new Date(t).toISOString();
 
@@ -60,12 +15,12 @@ export async function readRecentRows(
   db: Db,
   range: { from: number; to: number; schemaVersion: number; limit: number },
 ): Promise<FeatureRow[]> {
-  const { rows } = await db.query<Row>(
-    `${SELECT} WHERE window_start >= $1 AND window_start < $2 AND schema_version = $3
+  const { rows } = await db.query<FeatureDbRow>(
+    `${SELECT_FEATURES} WHERE window_start >= $1 AND window_start < $2 AND schema_version = $3
       ORDER BY window_start DESC, entity DESC, kind DESC LIMIT $4`,
     [iso(range.from), iso(range.to), range.schemaVersion, range.limit],
   );
-  return rows.reverse().map(toRow);
+  return rows.reverse().map(toFeatureRow);
 }
 
 /** One entity's windows overlapping [from, to) (any time when absent). */
@@ -85,11 +40,11 @@ export async function readEntityWindows(
     params.push(iso(span.to));
     where += ` AND window_start < $${params.length}`;
   }
-  const { rows } = await db.query<Row>(
-    `${SELECT} WHERE kind = $1 AND entity = $2 AND schema_version = $3 ${where} ORDER BY window_start`,
+  const { rows } = await db.query<FeatureDbRow>(
+    `${SELECT_FEATURES} WHERE kind = $1 AND entity = $2 AND schema_version = $3 ${where} ORDER BY window_start`,
     params,
   );
-  return rows.map(toRow);
+  return rows.map(toFeatureRow);
 }
 
 /** End of the newest window in the store (undefined when empty). */
