@@ -5,7 +5,7 @@
  * entity that used it (a destination entity first, then the first by name), nodes with the flows
  * they sent plus received. Steps older than `keepMs` are dropped: longer spans read the store.
  */
-import type { Graph, GraphEdge, GraphNode } from '../../detector/store/dashboard-queries.js';
+import { assembleGraph, type Graph, type GraphEdge } from '../../detector/store/dashboard-queries.js';
 import type { EntityKind } from '../../detector/store/types.js';
 
 /** An aligned window as fed (both kinds). */
@@ -128,23 +128,6 @@ export class GraphRollup {
         m.bytes += e.bytes;
       } else merged.set(key, { source: e.src, target, flows: e.flows, bytes: e.bytes });
     }
-    const all = [...merged.values()].sort((a, b) => b.flows - a.flows);
-    const edges = all.slice(0, maxEdges);
-    const ids = new Set<string>();
-    for (const e of edges) {
-      ids.add(e.source);
-      ids.add(e.target);
-    }
-    const nodes: GraphNode[] = [...ids].map((id) => {
-      const n = info.get(id);
-      return {
-        id,
-        ...(n?.namespace ? { namespace: n.namespace } : {}),
-        flows: n?.flows ?? 0,
-        maxThreat: threats.get(id) ?? 0,
-        external: id.startsWith('ip:'),
-      };
-    });
-    return { nodes, edges, truncated: all.length - edges.length };
+    return assembleGraph([...merged.values()], maxEdges, info, threats);
   }
 }

@@ -218,15 +218,28 @@ export async function connectionGraph(db: Db, span: Span & { maxEdges: number })
       e.bytes += r.bytes;
     } else merged.set(key, { source: r.src, target, flows: r.flows, bytes: r.bytes });
   }
-  const all = [...merged.values()].sort((a, b) => b.flows - a.flows);
-  const edges = all.slice(0, span.maxEdges);
   const info = new Map(nodeRows.rows.map((r) => [r.entity, r]));
+  return assembleGraph([...merged.values()], span.maxEdges, info, await maxThreats(db, span));
+}
+
+/**
+ * The graph from its merged edges: the `maxEdges` busiest, and a node for each entity they touch
+ * with its namespace and flows from `info` and its highest threat from `threats`. Shared by the
+ * store query above and the dashboard's in-memory rollup (server/graph-rollup.ts).
+ */
+export function assembleGraph(
+  merged: GraphEdge[],
+  maxEdges: number,
+  info: ReadonlyMap<string, { namespace?: string | null; flows: number }>,
+  threats: ReadonlyMap<string, number>,
+): Graph {
+  const all = merged.sort((a, b) => b.flows - a.flows);
+  const edges = all.slice(0, maxEdges);
   const ids = new Set<string>();
   for (const e of edges) {
     ids.add(e.source);
     ids.add(e.target);
   }
-  const threats = await maxThreats(db, span);
   const nodes: GraphNode[] = [...ids].map((id) => {
     const n = info.get(id);
     return {
