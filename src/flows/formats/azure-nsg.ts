@@ -60,31 +60,50 @@ function tupleToFlow(path: string, tuple: unknown): FlowRecord {
   return flow;
 }
 
-function recordFlows(record: unknown, prefix: string, out: FlowRecord[]): void {
+/**
+ * The flows of one Azure record: every `<top>.flows[i].<group>[j].flowTuples[k]` (NSG: properties
+ * and flows; VNet: flowRecords and flowGroups) turned into a flow by `toFlow`, given its path.
+ */
+function recordTuples(record: unknown, prefix: string, shape: AzureShape, out: FlowRecord[]): void {
+  const { top, group, toFlow } = shape;
   if (!isObject(record)) return malformed(`${prefix || 'record'} is not an object`);
-  const rules = arrayAt(objectAt(record, 'properties'), 'flows');
-  if (!rules) return invalid(`${prefix}properties.flows`, record.properties, 'is missing');
-  rules.forEach((rule, ri) => {
-    const macs = arrayAt(isObject(rule) ? rule : undefined, 'flows') ?? [];
-    macs.forEach((mac, mi) => {
-      const tuples = arrayAt(isObject(mac) ? mac : undefined, 'flowTuples') ?? [];
+  const outer = arrayAt(objectAt(record, top), 'flows');
+  if (!outer) return invalid(`${prefix}${top}.flows`, record[top], 'is missing');
+  outer.forEach((o, oi) => {
+    const groups = arrayAt(isObject(o) ? o : undefined, group) ?? [];
+    groups.forEach((g, gi) => {
+      const tuples = arrayAt(isObject(g) ? g : undefined, 'flowTuples') ?? [];
       tuples.forEach((tuple, ti) => {
-        out.push(tupleToFlow(`${prefix}properties.flows[${ri}].flows[${mi}].flowTuples[${ti}]`, tuple));
+        out.push(toFlow(`${prefix}${top}.flows[${oi}].${group}[${gi}].flowTuples[${ti}]`, tuple));
       });
     });
   });
 }
 
-function parseLine(line: string): LineOutcome {
-  if (isBlank(line)) return { kind: 'skip', reason: 'blank' };
-  if (line.charCodeAt(0) === 35 /* # */) return { kind: 'header' };
-  const o = parseJsonObject(line);
-  const records = azureRecords(o);
-  const flows: FlowRecord[] = [];
-  records.forEach((r, i) => recordFlows(r, records.length === 1 && r === o ? '' : `records[${i}].`, flows));
-  if (flows.length === 0) return { kind: 'skip', reason: 'no-tuples' };
-  return { kind: 'flows', flows };
+/** Where an Azure flow log keeps its tuples, and how one tuple becomes a flow. */
+export interface AzureShape {
+  top: string;
+  group: string;
+  toFlow: (path: string, tuple: unknown) => FlowRecord;
 }
+
+/** A line of an Azure flow log: one JSON object holding `records` (or one record); each tuple a flow. */
+export function azureLineParser(shape: AzureShape): (line: string) => LineOutcome {
+  return (line) => {
+    if (isBlank(line)) return { kind: 'skip', reason: 'blank' };
+    if (line.charCodeAt(0) === 35 /* # */) return { kind: 'header' };
+    const o = parseJsonObject(line);
+    const records = azureRecords(o);
+    const flows: FlowRecord[] = [];
+    records.forEach((r, i) =>
+      recordTuples(r, records.length === 1 && r === o ? '' : `records[${i}].`, shape, flows),
+    );
+    if (flows.length === 0) return { kind: 'skip', reason: 'no-tuples' };
+    return { kind: 'flows', flows };
+  };
+}
+
+const parseLine = azureLineParser({ top: 'properties', group: 'flows', toFlow: tupleToFlow });
 
 function writeLine(f: FlowRecord): string {
   const protoField = f.proto === 6 ? 'T' : f.proto === 17 ? 'U' : String(f.proto);

@@ -6,10 +6,10 @@
  * Tuple: epoch_ms,src,dst,sport,dport,proto(IANA),I|O,B|C|E|D,encryption,pkts_s2d,bytes_s2d,pkts_d2s,bytes_d2s
  */
 import type { FlowRecord } from '../flow-record.js';
-import { invalid, ip, isBlank, lineParser, malformed, optPort, sumCounts, tsFromMillis } from './fields.js';
-import { azureRecords } from './azure-nsg.js';
-import { arrayAt, isObject, objectAt, parseJsonObject, sniffJson, type JsonObject } from './json-fields.js';
-import type { FlowFormat, FlowParser, LineOutcome } from './types.js';
+import { invalid, ip, lineParser, malformed, optPort, sumCounts, tsFromMillis } from './fields.js';
+import { azureLineParser, azureRecords } from './azure-nsg.js';
+import { arrayAt, isObject, objectAt, sniffJson, type JsonObject } from './json-fields.js';
+import type { FlowFormat, FlowParser } from './types.js';
 import { isoMicros, proto } from './vocab.js';
 
 function tupleToFlow(path: string, tuple: unknown): FlowRecord {
@@ -41,31 +41,7 @@ function tupleToFlow(path: string, tuple: unknown): FlowRecord {
   return flow;
 }
 
-function recordFlows(record: unknown, prefix: string, out: FlowRecord[]): void {
-  if (!isObject(record)) return malformed(`${prefix || 'record'} is not an object`);
-  const acls = arrayAt(objectAt(record, 'flowRecords'), 'flows');
-  if (!acls) return invalid(`${prefix}flowRecords.flows`, record.flowRecords, 'is missing');
-  acls.forEach((acl, ai) => {
-    const groups = arrayAt(isObject(acl) ? acl : undefined, 'flowGroups') ?? [];
-    groups.forEach((group, gi) => {
-      const tuples = arrayAt(isObject(group) ? group : undefined, 'flowTuples') ?? [];
-      tuples.forEach((tuple, ti) => {
-        out.push(tupleToFlow(`${prefix}flowRecords.flows[${ai}].flowGroups[${gi}].flowTuples[${ti}]`, tuple));
-      });
-    });
-  });
-}
-
-function parseLine(line: string): LineOutcome {
-  if (isBlank(line)) return { kind: 'skip', reason: 'blank' };
-  if (line.charCodeAt(0) === 35 /* # */) return { kind: 'header' };
-  const o = parseJsonObject(line);
-  const records = azureRecords(o);
-  const flows: FlowRecord[] = [];
-  records.forEach((r, i) => recordFlows(r, records.length === 1 && r === o ? '' : `records[${i}].`, flows));
-  if (flows.length === 0) return { kind: 'skip', reason: 'no-tuples' };
-  return { kind: 'flows', flows };
-}
+const parseLine = azureLineParser({ top: 'flowRecords', group: 'flowGroups', toFlow: tupleToFlow });
 
 function writeLine(f: FlowRecord): string {
   const opt = (v: number | undefined): string => (v === undefined ? '' : String(v));
