@@ -29,6 +29,8 @@ async function watchPods(ctx: CommandContext, signal: AbortSignal) {
     kubeConfig: loadKubeConfig(controller.kubeconfig),
     logger: ctx.logger.child({ component: 'pod-enricher' }),
     namespaces: controller.namespaces,
+    // Namespaces are cluster-scoped: read their criticality label only in cluster-wide mode.
+    watchNamespaces: controller.watchNamespaces && controller.namespaces.length === 0,
     signal,
   });
 }

@@ -60,4 +60,42 @@ describe('the detector enrichment map from the Pod informer [integration]', () =
       await pods.stop();
     }
   });
+
+  it("[integration] cluster-wide, a pod without a criticality label inherits its namespace's", async () => {
+    const { client, kubeConfig } = cluster;
+    await createNamespace(client, 'pay', { 'foresight.dev/criticality': 'high' });
+    await createPod(client, 'pay', 'ledger-0', { app: 'ledger' }, '10.244.3.4');
+    await createPod(
+      client,
+      'pay',
+      'docs-0',
+      { app: 'docs', 'foresight.dev/criticality': 'low' },
+      '10.244.3.5',
+    );
+    const abort = new AbortController();
+    const pods = await startPodEnricher({
+      kubeConfig,
+      logger: silentLogger(),
+      watchNamespaces: true,
+      signal: abort.signal,
+    });
+    try {
+      const criticality = (ip: string) => pods.enricher.lookup(ip)?.labels?.['foresight.dev/criticality'];
+      await eventually(() => criticality('10.244.3.4') === 'high');
+      assert.deepEqual(pods.enricher.lookup('10.244.3.4')?.labels, {
+        app: 'ledger',
+        'foresight.dev/criticality': 'high',
+      });
+      // The pod's own label wins over the namespace's.
+      assert.equal(criticality('10.244.3.5'), 'low');
+      // The namespace's label follows changes.
+      await client.patch(RESOURCES.namespaces, undefined, 'pay', {
+        metadata: { labels: { 'foresight.dev/criticality': 'medium' } },
+      });
+      await eventually(() => criticality('10.244.3.4') === 'medium');
+    } finally {
+      abort.abort();
+      await pods.stop();
+    }
+  });
 });
