@@ -71,10 +71,17 @@ export interface ForecastAssessment {
   bottleneck?: Prediction;
 }
 
+/** Counting noise: a Poisson count with mean m strays ±3·√m (at least ±3) without meaning anything. */
+const COUNT_NOISE_SIGMAS = 3;
+
 /**
  * How far `actual` lies outside [lower, upper], in log1p units (traffic is multiplicative: 20
  * flows where 10 were the upper bound is as far out at any level), relative to the interval's
  * half-width on that side; mapped to [0,1] by 1 − e^(−d): one half-width outside scores 0.63.
+ *
+ * The values are counts per step (flows per minute), so an interval narrower than counting noise
+ * is first widened to yhat ± 3·√max(1, yhat): a sparse series forecast at 0 does not call 3 flows
+ * "far above", while at 10,000 flows/min the noise floor (±300) is inside any fitted interval.
  */
 export function outOfIntervalScore(
   actual: number,
@@ -83,7 +90,13 @@ export function outOfIntervalScore(
 ): OutOfInterval {
   const l = (v: number) => Math.log1p(Math.max(0, v));
   const a = l(actual);
-  const [y, lo, hi] = [l(interval.yhat), l(interval.lower), l(interval.upper)];
+  const mean = Math.max(0, interval.yhat);
+  const noise = COUNT_NOISE_SIGMAS * Math.sqrt(Math.max(1, mean));
+  const [y, lo, hi] = [
+    l(interval.yhat),
+    l(Math.min(interval.lower, mean - noise)),
+    l(Math.max(interval.upper, mean + noise)),
+  ];
   if (a >= lo && a <= hi) return { score: 0, direction: 'inside', distance: 0 };
   const above = a > hi;
   const distance = above

@@ -43,8 +43,24 @@ describe('outOfIntervalScore', () => {
   }
 
   it('a zero-width interval does not make every deviation maximal', () => {
-    const r = outOfIntervalScore(1.2, { yhat: 1, lower: 1, upper: 1 });
+    const r = outOfIntervalScore(1200, { yhat: 1000, lower: 1000, upper: 1000 });
+    assert.equal(r.direction, 'above');
     assert.ok(r.score > 0 && r.score < 0.7, `score ${r.score}`);
+  });
+
+  it('a sparse series forecast at 0 is not far above on a few flows (counting noise)', () => {
+    const zero = { yhat: 0, lower: 0, upper: 0 };
+    assert.equal(outOfIntervalScore(3, zero).direction, 'inside');
+    const burst = outOfIntervalScore(13, zero);
+    assert.equal(burst.direction, 'above');
+    assert.ok(burst.score > 0.3 && burst.score < 0.8, `score ${burst.score}`);
+    assert.ok(outOfIntervalScore(500, zero).score > 0.95);
+  });
+
+  it('counting noise does not widen an interval that is already wider', () => {
+    const wide = { yhat: 10_000, lower: 8_000, upper: 12_000 };
+    assert.equal(outOfIntervalScore(11_000, wide).direction, 'inside');
+    assert.equal(outOfIntervalScore(12_500, wide).direction, 'above');
   });
 });
 
