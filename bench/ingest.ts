@@ -149,7 +149,10 @@ const e2eSeconds = (durableAt - firstPublish) / 1000;
 await detector.stop();
 await running;
 const windows = await store.countFeatures();
-const late = (await registry.getSingleMetric('foresight_flows_late_total')?.get())?.values[0]?.value ?? 0;
+const metricValue = async (name: string) =>
+  (await registry.getSingleMetric(name)?.get())?.values[0]?.value ?? 0;
+const late = await metricValue('foresight_flows_late_total');
+const recovered = await metricValue('foresight_nats_deliveries_recovered_total');
 
 // Ceiling: a consumer that only fetches and acks the same messages.
 const bareName = `bare-${id}`;
@@ -182,7 +185,8 @@ const rows = [
   ['publish only', `${Math.round(replay.flows / replay.seconds)} flows/s`],
   [
     'end to end',
-    `${Math.round(e2eRate)} flows/s (${e2eSeconds.toFixed(2)} s, ${windows} feature windows, ${late} late)`,
+    `${Math.round(e2eRate)} flows/s (${e2eSeconds.toFixed(2)} s, ${windows} feature windows, ${late} late, ` +
+      `${recovered} messages read back after a lost delivery)`,
   ],
   ['bare consumer', `${Math.round(bareRate)} flows/s (${Math.round(bareMessages / bareSeconds)} msgs/s)`],
   ['ratio', `${((100 * e2eRate) / bareRate).toFixed(1)}% of the bare consumer`],

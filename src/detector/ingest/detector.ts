@@ -9,9 +9,13 @@
  *   there in stream order and recomputes exactly the windows that were still open;
  * - a redelivery of a message still held is recognised by its sequence and not counted twice;
  * - in-flight work is bounded: one fetch batch is processed at a time, the server stops delivering
- *   at max_ack_pending, and while the store is down nothing new is fetched.
+ *   at max_ack_pending, and while the store is down nothing new is fetched;
+ * - a delivery the client never saw (a message that reached a fetch just as it expired: the server
+ *   counts it delivered, the client has closed the request) shows as a gap in the consumer's
+ *   delivery sequence; the messages it hid are read back from the stream at once and processed in
+ *   order, and their redelivery after ack_wait is acked without counting them again.
  */
-import type { Consumer, JetStreamClient, JsMsg, NatsConnection } from 'nats';
+import type { Consumer, JetStreamClient, JetStreamManager, JsMsg, MsgHdrs, NatsConnection } from 'nats';
 import type { Config } from '../../config/schema.js';
 import type { DeadLetter, DeadLetterSink } from '../../flows/dead-letter.js';
 import { errorMessage } from '../../errors.js';
@@ -19,8 +23,9 @@ import type { Logger } from '../../observability/logger.js';
 import { counter, gauge, histogram, type Registry } from '../../observability/metrics.js';
 import { WindowAggregator } from '../features/aggregator.js';
 import type { FlowPipeline } from './flow-pipeline.js';
-import { HeldMessages } from './held-messages.js';
+import { HeldMessages, type Ackable } from './held-messages.js';
 import { consumerPlans, ensureConsumer, ensureStream, type ConsumerPlan } from './jetstream.js';
+import { readBack } from './lost-deliveries.js';
 import { MessageDecoder } from './message-decoder.js';
 import type { FeatureRow, IngestCheckpoint, PeerSeen, WindowBatch } from '../store/types.js';
 
@@ -52,13 +57,41 @@ export interface DetectorDeps {
   now?: () => number;
 }
 
+/** A flow message to process: a JetStream delivery, or a message read back after its delivery was lost. */
+interface FlowMessage extends Ackable {
+  subject: string;
+  data: Uint8Array;
+  headers: MsgHdrs | undefined;
+  /** When it reached the stream (epoch ms). */
+  publishedAt: number;
+}
+
+const fromDelivery = (m: JsMsg): FlowMessage => ({
+  seq: m.seq,
+  subject: m.subject,
+  data: m.data,
+  headers: m.headers,
+  publishedAt: m.info.timestampNanos / 1e6,
+  ack: () => m.ack(),
+  working: () => m.working(),
+});
+
 interface Lane {
   plan: ConsumerPlan;
   consumer: Consumer;
-  held: HeldMessages<JsMsg>;
+  held: HeldMessages<FlowMessage>;
   lastSeq: number;
   /** Messages at or below this sequence were processed before the last restart. */
   replayedThrough: number;
+  /** Highest consumer delivery sequence seen; a jump past it means deliveries this client never saw. */
+  lastDelivery: number;
+  /** Deliveries not seen since the last read-back (some may be redeliveries, which need none). */
+  unseen: number;
+  /**
+   * Stream sequences read back after a lost delivery: still pending on the server, so their
+   * redelivery comes after ack_wait and is acked then, not counted again. Oldest first, bounded.
+   */
+  recovered: Set<number>;
 }
 
 export class Detector {
@@ -66,6 +99,7 @@ export class Detector {
   private readonly decoder = new MessageDecoder();
   private readonly now: () => number;
   private lanes: Lane[] = [];
+  private jsm!: JetStreamManager;
   private aggregator!: WindowAggregator;
   private pipeline!: FlowPipeline;
   private lastArrival: number;
@@ -86,6 +120,11 @@ export class Detector {
       skipped: counter(r, 'foresight_flow_records_skipped_total', 'Well-formed records without a flow', [
         'reason',
       ]),
+      recovered: counter(
+        r,
+        'foresight_nats_deliveries_recovered_total',
+        'Flow messages read back from the stream because their delivery never reached this client',
+      ),
       rows: counter(r, 'foresight_feature_windows_total', 'Feature windows written'),
       held: gauge(r, 'foresight_unacked_messages', 'Messages processed but not yet acked (windows open)'),
       latency: histogram(
@@ -126,6 +165,9 @@ export class Detector {
         held: new HeldMessages(),
         lastSeq: cp?.lastSeq ?? 0,
         replayedThrough: cp?.lastSeq ?? 0,
+        lastDelivery: 0,
+        unseen: 0,
+        recovered: new Set(),
       });
     }
     // History is measured in event time, so replays of old captures resume correctly too.
@@ -142,6 +184,7 @@ export class Detector {
       peerHistory,
     });
     this.pipeline = this.deps.pipeline(this.aggregator);
+    this.jsm = jsm;
     this.lanes = lanes;
     this.ready = true;
     logger.info('detector consuming', {
@@ -199,24 +242,91 @@ export class Detector {
       max_messages: consumer.fetchBatch,
       expires: consumer.fetchExpiresMs,
     });
-    const letters: DeadLetter[] = [];
-    const processed: [JsMsg, number][] = [];
+    // Drained first, processed after: a busy event loop while the fetch is open is what lets its
+    // client-side timer close it under a message the server is delivering.
+    const deliveries: JsMsg[] = [];
     for await (const msg of batch) {
+      deliveries.push(msg);
+      if (this.abort.signal.aborted) break;
+    }
+    const letters: DeadLetter[] = [];
+    const processed: [FlowMessage, number][] = [];
+    const process = (msg: FlowMessage) => {
       const releaseAt = this.handle(lane, msg, letters);
       if (releaseAt !== undefined) processed.push([msg, releaseAt]);
-      if (this.abort.signal.aborted) break;
+    };
+    for (const msg of deliveries) {
+      lane.unseen += Math.max(0, msg.info.deliverySequence - lane.lastDelivery - 1);
+      lane.lastDelivery = Math.max(lane.lastDelivery, msg.info.deliverySequence);
+      // New messages arrive in stream order, so the ones hidden by lost deliveries lie between
+      // the last one seen and this first delivery.
+      if (lane.unseen > 0 && !msg.redelivered) {
+        for (const lost of await this.readBackLost(lane, msg.seq)) {
+          process(lost);
+          // Still pending on the server: its redelivery after ack_wait gets the ack (handle()).
+          lane.recovered.add(lost.seq);
+          if (lane.recovered.size > this.deps.config.nats.consumer.maxAckPending)
+            lane.recovered.delete(lane.recovered.values().next().value!);
+        }
+        lane.unseen = 0;
+      }
+      process(fromDelivery(msg));
     }
     if (processed.length > 0) this.lastArrival = this.now();
     // Dead letters are durable before their messages can be acked.
     if (letters.length > 0) await this.deps.deadLetters.put(letters);
-    for (const [msg, releaseAt] of processed) lane.held.hold(msg, releaseAt, msg.info.timestampNanos / 1e6);
+    for (const [msg, releaseAt] of processed) lane.held.hold(msg, releaseAt, msg.publishedAt);
     return processed.length;
   }
 
+  /** Messages of the lane after its last seen sequence and before `before`, read from the stream. */
+  private async readBackLost(lane: Lane, before: number): Promise<FlowMessage[]> {
+    const { logger, config } = this.deps;
+    try {
+      const stored = await readBack(this.jsm, config.nats.stream.name, lane.plan.filterSubject, {
+        after: lane.lastSeq,
+        before,
+        max: lane.unseen,
+      });
+      if (stored.length > 0) {
+        this.m.recovered.inc(stored.length);
+        logger.warn('read back flow messages whose delivery was lost', {
+          consumer: lane.plan.durable,
+          seqs: stored.map((m) => m.seq),
+        });
+      }
+      const noop = () => undefined;
+      return stored.map((m) => ({
+        seq: m.seq,
+        subject: m.subject,
+        data: m.data,
+        headers: m.header,
+        publishedAt: m.time.getTime(),
+        // Acked through its redelivery (handle()); nothing to ack or keep alive before that.
+        ack: noop,
+        working: noop,
+      }));
+    } catch (err) {
+      // They stay pending on the server and come back after ack_wait.
+      logger.warn('could not read back lost deliveries; they return after ack_wait', {
+        consumer: lane.plan.durable,
+        err: errorMessage(err),
+      });
+      return [];
+    }
+  }
+
   /** Processes one message; returns when it may be acked (its last window end), or undefined for a duplicate. */
-  private handle(lane: Lane, msg: JsMsg, letters: DeadLetter[]): number | undefined {
+  private handle(lane: Lane, msg: FlowMessage, letters: DeadLetter[]): number | undefined {
     if (lane.held.has(msg.seq)) {
       lane.held.addRedelivery(msg);
+      lane.recovered.delete(msg.seq);
+      this.m.messages.inc({ outcome: 'duplicate' });
+      return undefined;
+    }
+    if (lane.recovered.delete(msg.seq)) {
+      // Read back earlier and already durable: this redelivery only needs its ack.
+      msg.ack();
       this.m.messages.inc({ outcome: 'duplicate' });
       return undefined;
     }

@@ -11,7 +11,12 @@ import {
   DLQ_HEADERS,
   NatsDeadLetterSink,
 } from '../../../src/detector/ingest/nats-dead-letters.js';
-import { ensureStream, flowSubjects } from '../../../src/detector/ingest/jetstream.js';
+import {
+  consumerPlans,
+  ensureConsumer,
+  ensureStream,
+  flowSubjects,
+} from '../../../src/detector/ingest/jetstream.js';
 import { extractFeatures } from '../../../src/detector/ingest/offline.js';
 import { buildPipeline } from '../../../src/detector/ingest/pipeline-factory.js';
 import { replayFile } from '../../../src/detector/ingest/replay.js';
@@ -23,7 +28,7 @@ import { createAnonymizer } from '../../../src/flows/anonymizer-key.js';
 import { MemoryDeadLetterSink } from '../../../src/flows/dead-letter.js';
 import { StaticEnricher } from '../../../src/flows/enrichment.js';
 import { silentLogger } from '../../../src/observability/logger.js';
-import { createRegistry } from '../../../src/observability/metrics.js';
+import { createRegistry, type Registry } from '../../../src/observability/metrics.js';
 import {
   connectTestNats,
   deleteStream,
@@ -85,8 +90,16 @@ async function replay(nc: NatsConnection, capture: Capture, config: Config): Pro
   return info.state.last_seq;
 }
 
-/** Runs an in-process detector until every message up to `lastSeq` is counted and acked. */
-async function runUntilDone(nc: NatsConnection, config: Config, lastSeq: number): Promise<void> {
+/**
+ * Runs an in-process detector until every message up to `lastSeq` is counted and acked (and
+ * `alsoUntil` holds); returns its metrics.
+ */
+async function runUntilDone(
+  nc: NatsConnection,
+  config: Config,
+  lastSeq: number,
+  alsoUntil: () => Promise<boolean> = () => Promise.resolve(true),
+): Promise<Registry> {
   const store = await pgStore(config);
   const p = parts(config);
   const detector = new Detector({
@@ -106,7 +119,7 @@ async function runUntilDone(nc: NatsConnection, config: Config, lastSeq: number)
   try {
     for (let i = 0; i < 600; i++) {
       const cp = await store.loadCheckpoint(config.nats.consumer.durable);
-      if (cp && cp.lastSeq >= lastSeq && cp.resumeSeq > cp.lastSeq) return;
+      if (cp && cp.lastSeq >= lastSeq && cp.resumeSeq > cp.lastSeq && (await alsoUntil())) return p.registry;
       await new Promise((r) => setTimeout(r, 100));
     }
     throw new Error('detector did not finish within 60 s');
@@ -233,5 +246,41 @@ describe('detector on real NATS JetStream and PostgreSQL [integration]', () => {
     await runUntilDone(nc, config, lastSeq);
     assertSameFeatures(await store.readFeatures({}), await offlineRows(capture, config));
     await store.close();
+  });
+
+  it('[integration] deliveries the client never saw (an expired fetch) are read back from the stream at once and not counted twice when redelivered', async () => {
+    const names = uniqueStreamNames('ing');
+    const { config } = fresh();
+    const lossy = ingestConfig(capture, names, config.store.schema, {
+      nats: { consumer: { ackWaitSeconds: 1 } },
+    });
+    const lastSeq = await replay(nc, capture, lossy);
+    cleanups.push(() => deleteStream(nc, names.stream));
+    const jsm = await nc.jetstreamManager();
+    await ensureConsumer(jsm, lossy, consumerPlans(lossy)[0]!, logger);
+    // Another subscriber takes the first three deliveries and drops them: to the server they are
+    // delivered and unacked, exactly like messages that reach a fetch after it expired.
+    const thief = await nc.jetstream().consumers.get(names.stream, names.durable);
+    const stolen: number[] = [];
+    for await (const m of await thief.fetch({ max_messages: 3, expires: 1000 })) stolen.push(m.seq);
+    assert.deepEqual(stolen, [1, 2, 3]);
+
+    const ackPending = async () => (await jsm.consumers.info(names.stream, names.durable)).num_ack_pending;
+    const registry = await runUntilDone(nc, lossy, lastSeq, async () => (await ackPending()) === 0);
+
+    const store = await pgStore(lossy);
+    assertSameFeatures(await store.readFeatures({}), await offlineRows(capture, lossy));
+    await store.close();
+    const metric = async (name: string) =>
+      Object.fromEntries(
+        ((await registry.getSingleMetric(name)?.get())?.values ?? []).map((v) => [
+          String(v.labels.outcome ?? ''),
+          v.value,
+        ]),
+      );
+    assert.equal((await metric('foresight_nats_deliveries_recovered_total'))[''], 3);
+    const messages = await metric('foresight_nats_messages_total');
+    assert.ok((messages.duplicate ?? 0) >= 3, `redeliveries acked, not counted: ${JSON.stringify(messages)}`);
+    assert.equal(await ackPending(), 0, 'every message acked, the recovered ones through their redelivery');
   });
 });
