@@ -5,7 +5,8 @@
  * store through RemoteDb, incidents from its own copy (IncidentMirror), and the clock and status
  * from the worker's last step (docs/adr/0013). `close()` stops all of it.
  */
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { spawnModuleWorker } from '../../util/module-worker.js';
 import { createAnonymizer } from '../../flows/anonymizer-key.js';
 import type { Config } from '../../config/schema.js';
 import { AlertRuleStore } from '../../detector/store/alert-rule-store.js';
@@ -74,18 +75,9 @@ export interface RunningDemo {
   close(): Promise<void>;
 }
 
-/**
- * Starts demo-worker.ts. From the TypeScript sources (tsx: `npm run demo`, tests) the worker
- * registers tsx's loader first, since a worker does not inherit the parent's loader hooks; a
- * build runs the compiled file directly.
- */
+/** Starts demo-worker.ts (util/module-worker.ts: tsx's loader first when running from the sources). */
 function spawnWorker(data: DemoWorkerData): Worker {
-  const self = import.meta.url;
-  if (!self.endsWith('.ts')) return new Worker(new URL('./demo-worker.js', self), { workerData: data });
-  const entry = new URL('./demo-worker.ts', self).href;
-  const tsx = import.meta.resolve('tsx/esm/api');
-  const boot = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); })`;
-  return new Worker(boot, { eval: true, workerData: data });
+  return spawnModuleWorker(import.meta.url, 'demo-worker', data);
 }
 
 export async function startDemo(o: StartDemoOptions): Promise<RunningDemo> {

@@ -1,7 +1,8 @@
 /**
  * Everything the detector process runs besides ingest, assembled from configuration: the scoring
  * service (registry polling, hot swaps, verdicts stored and published on NATS) behind the
- * `onWindows` hook, and the training loop (lease-guarded, so one replica trains). Starting it
+ * `onWindows` hook, and the training loop (lease-guarded, so one replica trains; in a worker
+ * thread on PostgreSQL, training/worker-trainer.ts). Starting it
  * never fails ingest: the VERDICTS stream and the first model load are retried by the service's
  * own poll, and training errors are logged by the loop.
  */
@@ -19,6 +20,7 @@ import type { FeatureRow } from '../store/types.js';
 import { VerdictStore } from '../store/verdict-store.js';
 import { Trainer } from '../training/trainer.js';
 import { TrainingLoop } from '../training/training-loop.js';
+import { WorkerTrainer } from '../training/worker-trainer.js';
 import { ScoringService } from './scoring-service.js';
 import { ensureVerdictStream, NatsVerdictPublisher } from './verdict-publisher.js';
 
@@ -63,15 +65,21 @@ export async function startScoringRuntime(deps: ScoringRuntimeDeps): Promise<Sco
   }
   let loop: TrainingLoop | undefined;
   if (config.training.enabled) {
-    const trainer = new Trainer({
-      db: store.db,
-      registry: models,
-      leases: new Leases(store.db),
-      config,
-      logger,
-      holder: `detector@${hostname()}-${process.pid}`,
-      progress: false,
-    });
+    const holder = `detector@${hostname()}-${process.pid}`;
+    // On PostgreSQL a run trains in its own worker thread (its own pool), so ingest, scoring and
+    // the probes keep their event loop; an in-process PGlite store cannot be shared with one.
+    const trainer =
+      config.store.kind === 'postgres'
+        ? new WorkerTrainer({ config, holder, logger })
+        : new Trainer({
+            db: store.db,
+            registry: models,
+            leases: new Leases(store.db),
+            config,
+            logger,
+            holder,
+            progress: false,
+          });
     loop = new TrainingLoop({ db: store.db, registry: models, trainer, config: config.training, logger });
     loop.start();
   }
