@@ -65,7 +65,7 @@ export function detectorCommand(): Command {
         port: config.http.port,
         health: { live: () => true, ready: () => ready && detector.isReady },
       });
-      const nc = await connectNats(config.nats.url, { name: 'foresight-detector', logger });
+      const nc = await connectNats(config.nats, { name: 'foresight-detector', logger });
       const store = await openFeatureStore(ctx, signal);
       store.startMaintenance();
       const identities = new IdentityIndex(config.scoring.entityCacheSize);

@@ -48,7 +48,7 @@ export function replayCommand(): Command {
       });
       const { config, logger } = ctx;
       const speed = parseSpeed(opts.speed);
-      const nc = await connectNats(config.nats.url, { name: 'foresight-replay', logger, wait: false });
+      const nc = await connectNats(config.nats, { name: 'foresight-replay', logger, wait: false });
       try {
         await ensureStream(await nc.jetstreamManager(), config.nats, logger);
         const progress = createProgress('replay', file.endsWith('.gz') ? 0 : await countLines(file), {

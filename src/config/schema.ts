@@ -48,6 +48,31 @@ export const natsSchema = z
       .prefault({}),
     /** Number of source partitions collectors and `replay` spread flows over. */
     partitions: z.number().int().min(1).max(1024).default(1),
+    /**
+     * TLS to the servers (a `tls://` URL, or servers that require it): a CA file to verify them,
+     * and a client certificate with its key when they ask for one. User and password or a token
+     * go in the URL (nats://user:pass@host, nats://token@host).
+     */
+    tls: z
+      .object({
+        caFile: z.string().min(1).optional(),
+        certFile: z.string().min(1).optional(),
+        keyFile: z.string().min(1).optional(),
+      })
+      .prefault({})
+      .refine((t) => (t.certFile === undefined) === (t.keyFile === undefined), {
+        message: 'certFile and keyFile go together (a client certificate and its key)',
+      }),
+    /** Credentials beyond the URL: one of a `.creds` file (user JWT and NKey seed) or an NKey seed file. */
+    auth: z
+      .object({
+        credsFile: z.string().min(1).optional(),
+        nkeySeedFile: z.string().min(1).optional(),
+      })
+      .prefault({})
+      .refine((a) => a.credsFile === undefined || a.nkeySeedFile === undefined, {
+        message: 'set credsFile or nkeySeedFile, not both',
+      }),
   })
   .prefault({});
 

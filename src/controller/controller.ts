@@ -113,7 +113,7 @@ export class Controller {
       this.closers.push(() => server.close());
     }
     const nats =
-      this.options.nats ?? (await connectNats(config.nats.url, { name: 'foresight-controller', logger }));
+      this.options.nats ?? (await connectNats(config.nats, { name: 'foresight-controller', logger }));
     if (!this.options.nats) this.closers.push(() => nats.drain().catch(() => undefined));
     const audit = await this.openAudit(signal);
     const enforcement = await this.discover(client, signal);

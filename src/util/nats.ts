@@ -4,9 +4,20 @@
  * connection retried until the server answers — saying what it waits for, without the
  * credentials — and reconnects logged.
  */
-import { connect, type ConnectionOptions, type NatsConnection } from 'nats';
-import { ForesightError } from '../errors.js';
+import { readFileSync } from 'node:fs';
+import {
+  connect,
+  credsAuthenticator,
+  nkeyAuthenticator,
+  type ConnectionOptions,
+  type NatsConnection,
+} from 'nats';
+import type { Config } from '../config/schema.js';
+import { ForesightError, errorMessage } from '../errors.js';
 import type { Logger } from '../observability/logger.js';
+
+/** What connecting needs from the `nats` section: servers (with URL credentials), TLS files, auth files. */
+export type NatsEndpoint = Pick<Config['nats'], 'url'> & Partial<Pick<Config['nats'], 'tls' | 'auth'>>;
 
 /** Server list and credentials from a comma-separated URL list (nats://user:pass@host:4222,…). */
 export function natsOptions(url: string): Pick<ConnectionOptions, 'servers' | 'user' | 'pass' | 'token'> {
@@ -34,6 +45,47 @@ export function natsOptions(url: string): Pick<ConnectionOptions, 'servers' | 'u
   return { servers, ...creds };
 }
 
+function readFor(field: string, path: string): Uint8Array {
+  try {
+    return readFileSync(path);
+  } catch (err) {
+    throw new ForesightError('config-invalid', `${field}: cannot read ${path}: ${errorMessage(err)}`, {
+      cause: err,
+    });
+  }
+}
+
+/**
+ * Client options for an endpoint: servers and URL credentials, TLS files (checked readable here,
+ * so a wrong path is a configuration error naming the field, not a handshake failure), and a
+ * creds or NKey seed authenticator.
+ */
+export function natsConnectionOptions(nats: NatsEndpoint): ConnectionOptions {
+  const options: ConnectionOptions = natsOptions(nats.url);
+  const tls = nats.tls ?? {};
+  if (tls.caFile || tls.certFile) {
+    for (const [field, path] of [
+      ['nats.tls.caFile', tls.caFile],
+      ['nats.tls.certFile', tls.certFile],
+      ['nats.tls.keyFile', tls.keyFile],
+    ] as const) {
+      if (path) readFor(field, path);
+    }
+    options.tls = {
+      ...(tls.caFile ? { caFile: tls.caFile } : {}),
+      ...(tls.certFile && tls.keyFile ? { certFile: tls.certFile, keyFile: tls.keyFile } : {}),
+    };
+  }
+  const auth = nats.auth ?? {};
+  if (auth.credsFile)
+    options.authenticator = credsAuthenticator(readFor('nats.auth.credsFile', auth.credsFile));
+  else if (auth.nkeySeedFile) {
+    const seed = new TextDecoder().decode(readFor('nats.auth.nkeySeedFile', auth.nkeySeedFile)).trim();
+    options.authenticator = nkeyAuthenticator(new TextEncoder().encode(seed));
+  }
+  return options;
+}
+
 /** The URL list as it may appear in logs. */
 export function describeNats(url: string): string {
   return natsOptions(url).servers!.toString();
@@ -46,9 +98,13 @@ export interface ConnectNatsOptions {
   wait?: boolean;
 }
 
-export async function connectNats(url: string, options: ConnectNatsOptions): Promise<NatsConnection> {
+export async function connectNats(
+  endpoint: NatsEndpoint,
+  options: ConnectNatsOptions,
+): Promise<NatsConnection> {
   const { logger } = options;
-  const shown = describeNats(url);
+  const shown = describeNats(endpoint.url);
+  const connection = natsConnectionOptions(endpoint);
   const wait = options.wait ?? true;
   if (wait) logger.info(`connecting to NATS at ${shown}`);
   const waiting = wait
@@ -57,7 +113,7 @@ export async function connectNats(url: string, options: ConnectNatsOptions): Pro
   let nc: NatsConnection;
   try {
     nc = await connect({
-      ...natsOptions(url),
+      ...connection,
       name: options.name,
       waitOnFirstConnect: wait,
       maxReconnectAttempts: -1,

@@ -124,6 +124,21 @@ const cases: { name: string; set: string[]; message: RegExp }[] = [
     set: ['detector.config.detector.partitions[0]=1'],
     message: /detector\.config\.detector\.partitions is set by the chart/,
   },
+  {
+    name: 'a NATS client certificate without its key',
+    set: ['nats.tls.existingSecret=nats-tls', 'nats.tls.certKey=tls.crt'],
+    message: /nats\.tls\.certKey and nats\.tls\.keyKey go together/,
+  },
+  {
+    name: 'a NATS auth Secret that names neither a creds file nor a seed',
+    set: ['nats.auth.existingSecret=nats-auth'],
+    message: /nats\.auth\.existingSecret needs exactly one of nats\.auth\.credsKey/,
+  },
+  {
+    name: 'NATS credentials in the ConfigMap',
+    set: ['config.nats.auth.nkeySeedFile=/seed'],
+    message: /config\.nats\.auth is set by the chart: use nats\.auth\.existingSecret/,
+  },
 ];
 
 describe('values the chart refuses', () => {

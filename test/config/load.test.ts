@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { loadConfig, partitionsOfReplica, withPassword } from '../../src/config/load.js';
+import { loadConfig, parseConfig, partitionsOfReplica, withPassword } from '../../src/config/load.js';
 import { ForesightError } from '../../src/errors.js';
 
 describe('partitionsOfReplica', () => {
@@ -194,4 +194,25 @@ describe('loadConfig: deployment environment', () => {
   for (const c of invalid) {
     it(`refuses ${c.name}`, () => assert.throws(() => loadConfig({ env: c.env }), c.message));
   }
+});
+
+describe('NATS TLS and auth settings', () => {
+  it('names the field when a client certificate comes without its key', () =>
+    assert.throws(
+      () => parseConfig({ nats: { tls: { certFile: '/etc/nats/tls.crt' } } }),
+      /nats\.tls: certFile and keyFile go together/,
+    ));
+
+  it('refuses a creds file and an NKey seed together', () =>
+    assert.throws(
+      () => parseConfig({ nats: { auth: { credsFile: '/a.creds', nkeySeedFile: '/b.nk' } } }),
+      /nats\.auth: set credsFile or nkeySeedFile, not both/,
+    ));
+
+  it('accepts a CA alone, and a certificate with its key', () => {
+    const c = parseConfig({
+      nats: { tls: { caFile: '/ca.crt', certFile: '/tls.crt', keyFile: '/tls.key' } },
+    });
+    assert.deepEqual(c.nats.tls, { caFile: '/ca.crt', certFile: '/tls.crt', keyFile: '/tls.key' });
+  });
 });

@@ -142,6 +142,16 @@ reference, never inlined) and the anonymization key file. Call with (dict "root"
   mountPath: /var/run/secrets/foresight/anonymization
   readOnly: true
 {{- end }}
+{{- if .root.Values.nats.tls.existingSecret }}
+- name: nats-tls
+  mountPath: /var/run/secrets/foresight/nats-tls
+  readOnly: true
+{{- end }}
+{{- if .root.Values.nats.auth.existingSecret }}
+- name: nats-auth
+  mountPath: /var/run/secrets/foresight/nats-auth
+  readOnly: true
+{{- end }}
 {{- end -}}
 
 {{- define "foresight.volumes" -}}
@@ -159,6 +169,32 @@ reference, never inlined) and the anonymization key file. Call with (dict "root"
     items:
       - key: {{ include "foresight.anonymizationKeyName" .root }}
         path: {{ include "foresight.anonymizationKeyName" .root }}
+{{- end }}
+{{- with .root.Values.nats.tls }}
+{{- if .existingSecret }}
+- name: nats-tls
+  secret:
+    secretName: {{ .existingSecret }}
+    defaultMode: 0440
+    items:
+      {{- range $key := list .caKey .certKey .keyKey }}
+      {{- if $key }}
+      - key: {{ $key }}
+        path: {{ $key }}
+      {{- end }}
+      {{- end }}
+{{- end }}
+{{- end }}
+{{- with .root.Values.nats.auth }}
+{{- if .existingSecret }}
+- name: nats-auth
+  secret:
+    secretName: {{ .existingSecret }}
+    defaultMode: 0440
+    items:
+      - key: {{ default .nkeySeedKey .credsKey }}
+        path: {{ default .nkeySeedKey .credsKey }}
+{{- end }}
 {{- end }}
 {{- end -}}
 
