@@ -8,8 +8,10 @@
  * - a forecast whose interval reaches the target's configured capacity within the horizon is a
  *   predicted bottleneck, kept until the next assessment of that target, and attached to the
  *   entity, every entity of the namespace, or the service entity it concerns.
- * Recent values per target are kept in memory for the LSTM's input window; they fill from the
- * stream (after a restart the LSTM speaks again once it has seen a window's worth of minutes).
+ * Recent values per target are kept in memory for the LSTM's input window and fill from the
+ * stream; a target without any (after a restart, or one new in a loaded bundle) first reads the
+ * minutes before the window being assessed from the store, so the LSTM speaks from its first
+ * window instead of a window's worth of minutes later.
  */
 import type { ScoringConfig } from '../../config/scoring-schema.js';
 import type { Logger } from '../../observability/logger.js';
@@ -20,6 +22,7 @@ import { OnnxForecaster } from '../models/forecast/onnx-forecaster.js';
 import { FEATURE_SCHEMA } from '../features/schema.js';
 import type { ForecastBundleParams } from '../training/forecast-training.js';
 import type { FeatureRow } from '../store/types.js';
+import type { RegularSeries } from '../models/types.js';
 import { ForecastService, targetId, type ForecastAssessment, type ForecastTarget } from './forecaster.js';
 import type { DetectorScore, Prediction } from './verdict.js';
 
@@ -64,6 +67,11 @@ export class ForecastScoring {
     private readonly config: ScoringConfig,
     private readonly windowMs: number,
     private readonly logger: Logger,
+    /** The target's per-minute series over [from, to) from the store (values before a restart). */
+    private readonly readRecent?: (
+      target: ForecastTarget,
+      range: { from: number; to: number },
+    ) => Promise<RegularSeries>,
   ) {}
 
   get versions(): Record<string, number> {
@@ -218,7 +226,12 @@ export class ForecastScoring {
       // The additive model reads only where the history ends.
       return e.service.assess(t, { startMs: start - step, stepMs: step, values: [0, value] });
     }
-    const recent = this.recent.get(targetId(t));
+    let recent = this.recent.get(targetId(t));
+    if (!recent && this.readRecent) {
+      const series = await this.readRecent(t, { from: start - e.window * step, to: start });
+      recent = { lastStart: start - step, values: [...series.values] };
+      this.recent.set(targetId(t), recent);
+    }
     if (!recent || recent.lastStart !== start - step || recent.values.length < e.window) return undefined;
     const values = [...recent.values.slice(-e.window), value];
     return e.service.assess(t, { startMs: start - e.window * step, stepMs: step, values });

@@ -12,19 +12,12 @@ import { ForesightError } from '../../errors.js';
 import { AdditiveForecaster, type AdditiveOptions } from '../models/forecast/additive.js';
 import { trainLstm, type LstmTrainOptions } from '../models/forecast/lstm-train.js';
 import type { Forecast, ForecasterName, RegularSeries } from '../models/types.js';
-import type { SeriesMetric } from '../store/series-queries.js';
-import type { EntityKind } from '../store/types.js';
+import type { SeriesTarget } from '../store/series-queries.js';
 import type { Prediction } from './verdict.js';
 
-export type ForecastScope = 'entity' | 'namespace' | 'service';
-
-export interface ForecastTarget {
-  scope: ForecastScope;
-  /** Entity key, namespace name, or service name. */
-  key: string;
-  metric: SeriesMetric;
-  kind?: EntityKind;
-}
+/** Entity key, namespace name, or service name, with the metric and the kind of rows summed. */
+export type ForecastTarget = SeriesTarget;
+export type ForecastScope = ForecastTarget['scope'];
 
 export function targetId(t: ForecastTarget): string {
   return `${t.scope}:${t.kind ?? '-'}:${t.metric}:${t.key}`;

@@ -27,6 +27,7 @@ import { anomalyModelName, entityBaselineName } from '../training/model-names.js
 import type { VerdictStore } from '../store/verdict-store.js';
 import { emptyActiveSet, loadActiveSet, sameVersions, type ActiveSet } from './active-models.js';
 import { EntityState, type EntityMemory } from './entity-state.js';
+import { readTargetSeries } from '../store/series-queries.js';
 import { ForecastScoring } from './forecast-scoring.js';
 import { OnnxScorer, type RowScore, type SessionFactory } from './onnx-scorer.js';
 import type { ScalerParams } from '../models/scaler.js';
@@ -86,7 +87,10 @@ export class ScoringService {
   constructor(private readonly deps: ScoringServiceDeps) {
     const { config } = deps;
     this.now = deps.now ?? Date.now;
-    this.forecasts = new ForecastScoring(config.scoring, config.features.windowSeconds * 1000, deps.logger);
+    const windowMs = config.features.windowSeconds * 1000;
+    this.forecasts = new ForecastScoring(config.scoring, windowMs, deps.logger, (target, range) =>
+      readTargetSeries(deps.db, target, { ...range, windowMs }),
+    );
     this.entities = new EntityState(config.scoring.entityCacheSize);
     this.scan = new ScanScoring(config.scoring.scan);
     const r = deps.metrics;

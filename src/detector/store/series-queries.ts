@@ -162,6 +162,30 @@ export async function readServiceSeries(
   return single(found, range);
 }
 
+/** What a forecast target names (scoring/forecaster.ts `ForecastTarget`). */
+export interface SeriesTarget {
+  scope: 'entity' | 'namespace' | 'service';
+  key: string;
+  metric: SeriesMetric;
+  kind?: EntityKind;
+}
+
+/** One forecast target's series, as training reads it and scoring sums it from the rows it sees. */
+export async function readTargetSeries(
+  db: Db,
+  target: SeriesTarget,
+  range: SeriesRange,
+): Promise<RegularSeries> {
+  const r = { ...range, kind: target.kind ?? (target.scope === 'service' ? 'destination' : 'source') };
+  const series =
+    target.scope === 'namespace'
+      ? await readNamespaceSeries(db, target.key, r)
+      : target.scope === 'service'
+        ? await readServiceSeries(db, [target.key], r)
+        : await readEntitySeries(db, target.key, r);
+  return metricSeries(series, target.metric);
+}
+
 /** Every entity of a kind with any traffic in the range, each on the same grid (for training). */
 export function readAllEntitySeries(db: Db, range: SeriesRange): Promise<Map<string, TrafficSeries>> {
   return readGrouped(db, range, range.kind ?? 'source', 'entity', undefined);

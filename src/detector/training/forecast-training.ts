@@ -16,12 +16,7 @@ import { trainLstm } from '../models/forecast/lstm-train.js';
 import type { Forecast, RegularSeries } from '../models/types.js';
 import { targetId, type ForecastTarget } from '../scoring/forecaster.js';
 import type { Db } from '../store/db.js';
-import {
-  metricSeries,
-  readAllNamespaceSeries,
-  readEntitySeries,
-  readServiceSeries,
-} from '../store/series-queries.js';
+import { metricSeries, readAllNamespaceSeries, readTargetSeries } from '../store/series-queries.js';
 import { busiestEntities } from '../store/training-queries.js';
 
 export type ForecastModelKind = 'additive' | 'lstm';
@@ -94,14 +89,11 @@ export async function forecastTargets(
   });
   for (const s of services) {
     const target: ForecastTarget = { scope: 'service', key: s.entity, metric: 'flows', kind: 'destination' };
-    add(
-      target,
-      metricSeries(await readServiceSeries(db, [s.entity], { ...range, kind: 'destination' }), 'flows'),
-    );
+    add(target, await readTargetSeries(db, target, range));
   }
   for (const e of await busiestEntities(db, { ...range, kind: 'source', limit: o.maxTargets })) {
     const target: ForecastTarget = { scope: 'entity', key: e.entity, metric: 'flows', kind: 'source' };
-    add(target, metricSeries(await readEntitySeries(db, e.entity, { ...range, kind: 'source' }), 'flows'));
+    add(target, await readTargetSeries(db, target, range));
   }
   return out
     .sort((a, b) => b.total - a.total || (targetId(a.target) < targetId(b.target) ? -1 : 1))

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { scoringSchema } from '../../../src/config/scoring-schema.js';
 import { ForecastScoring } from '../../../src/detector/scoring/forecast-scoring.js';
+import { readTargetSeries } from '../../../src/detector/store/series-queries.js';
 import { trainForecasters } from '../../../src/detector/training/forecast-training.js';
 import { silentLogger } from '../../../src/observability/logger.js';
 import { MINUTE, T0, memoryStore, row, seeded } from '../training/support.js';
@@ -57,6 +58,64 @@ test('out-of-interval traffic and a capacity breach show in the forecast assessm
     const calm = (await scoring.assess([usual])).get(0);
     assert.ok((calm?.outOfInterval ?? 0) === 0, 'usual traffic is inside the interval');
     await scoring.close();
+  } finally {
+    await store.close();
+    await db.close();
+  }
+});
+
+test('after a restart the LSTM judges its first window, its input read back from the store', async () => {
+  const { db, store } = await memoryStore();
+  const random = seeded(7);
+  const history = Array.from({ length: 90 }, (_, m) =>
+    row('shop/api', T0 + m * MINUTE, 'A', random, {
+      namespace: 'shop',
+      workload: 'api',
+      flows: 95 + Math.round(random() * 10),
+    }),
+  );
+  try {
+    await store.writeWindows({ rows: history, newPeers: [] });
+    const bundles = await trainForecasters(db, {
+      from: T0,
+      to: T0 + 90 * MINUTE,
+      windowMs: MINUTE,
+      maxTargets: 1,
+      minPoints: 30,
+      lstm: { maxTargets: 1, epochs: 2, window: 8, units: 4 },
+      seed: 1,
+    });
+    assert.ok(bundles.lstm, 'an LSTM bundle');
+    const cfg = scoringSchema.parse({ horizonSeconds: 300 });
+    const bundle = { name: 'forecast-lstm' as const, version: 1, params: bundles.lstm.params };
+    const next = T0 + 90 * MINUTE;
+    const spike = row('shop/api', next, 'A', random, { namespace: 'shop', workload: 'api', flows: 5000 });
+
+    // A fresh process with nothing recent in memory and no store to ask: the LSTM stays silent.
+    const blind = new ForecastScoring(cfg, MINUTE, silentLogger());
+    await blind.load([bundle]);
+    const lstmOf = (r: Awaited<ReturnType<ForecastScoring['assess']>>) =>
+      r.get(0)?.detectors.find((d) => d.detector === 'lstm');
+    assert.equal(lstmOf(await blind.assess([spike])), undefined);
+    await blind.close();
+
+    // With the store: the eight minutes before the window come back and the spike is judged.
+    const reads: { from: number; to: number }[] = [];
+    const primed = new ForecastScoring(cfg, MINUTE, silentLogger(), (target, range) => {
+      reads.push(range);
+      return readTargetSeries(db, target, { ...range, windowMs: MINUTE });
+    });
+    await primed.load([bundle]);
+    const judged = lstmOf(await primed.assess([spike]));
+    assert.ok(judged, 'the LSTM scored the first window');
+    assert.ok(judged.score > 0.9, `spike out of interval: ${judged.score}`);
+    assert.deepEqual(reads, [{ from: next - 8 * MINUTE, to: next }]);
+    // Read once: the next window continues from memory.
+    await primed.assess([
+      row('shop/api', next + MINUTE, 'A', random, { namespace: 'shop', workload: 'api', flows: 100 }),
+    ]);
+    assert.equal(reads.length, 1);
+    await primed.close();
   } finally {
     await store.close();
     await db.close();
