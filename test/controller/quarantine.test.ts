@@ -240,6 +240,43 @@ describe('[integration] quarantine and rate limits', () => {
     );
   });
 
+  it('says in the incident when a namespace-wide allow policy keeps a quarantined pod reachable', async () => {
+    const { client } = cluster;
+    await createNamespace(client, 'q3');
+    await client.create(RESOURCES.networkPolicies, {
+      apiVersion: 'networking.k8s.io/v1',
+      kind: 'NetworkPolicy',
+      metadata: { name: 'allow-all-ingress', namespace: 'q3' },
+      spec: { podSelector: {}, ingress: [{}] },
+    });
+    await createPod(client, 'q3', 'w-0', { app: 'w' }, '10.244.9.1');
+    await createPolicy(client, 'q3', 'contain', {
+      podSelector: { matchLabels: { app: 'w' } },
+      mode: 'Enforce',
+      actions: [{ type: 'Quarantine', threshold: 0.6, ttlSeconds: 600 }],
+    });
+    await whenSeen(client, h.controller, 'q3', 'contain', ['10.244.9.1']);
+    await h.publish(
+      makeVerdict({
+        key: 'q3/w-0',
+        namespace: 'q3',
+        workload: 'w-0',
+        addresses: ['10.244.9.1'],
+        targets: ['198.18.5.7'],
+      }),
+    );
+    const incident = await eventually(async () => {
+      const i = await incidentFor(client, 'q3', 'q3/w-0');
+      return action(i, 'Quarantine')?.state === 'Active' ? i : undefined;
+    });
+    // Quarantined all the same (label, deny-all), and the limit is on record for the analyst.
+    assert.deepEqual(action(incident, 'Quarantine')?.pods, ['w-0']);
+    assert.match(
+      action(incident, 'Quarantine')?.message ?? '',
+      /incomplete isolation: NetworkPolicy allow-all-ingress selects every pod of the namespace/,
+    );
+  });
+
   it('rate-limits a pod with bandwidth annotations and a decision event, and lifts it after the TTL', async () => {
     const { client } = cluster;
     await createNamespace(client, 'rl');

@@ -72,3 +72,23 @@ export function wideningPolicies(
   }
   return names.sort();
 }
+
+/**
+ * NetworkPolicies of the namespace that keep allowing a quarantined pod's traffic: one whose
+ * podSelector is empty selects every pod, so detaching labels cannot escape it, and allowed
+ * traffic is the union of all policies, so the quarantine's deny-all cannot take back what it
+ * allows. A default-deny (no rules) allows nothing and is no leak.
+ */
+export function quarantineLeaks(namespacePolicies: readonly NetworkPolicy[]): string[] {
+  return namespacePolicies
+    .filter((np) => {
+      if (isForesightQuarantine(np)) return false;
+      const sel = np.spec?.podSelector ?? {};
+      if (Object.keys(sel.matchLabels ?? {}).length + (sel.matchExpressions ?? []).length > 0) return false;
+      const allowsIngress = isolates(np, 'Ingress') && (np.spec?.ingress?.length ?? 0) > 0;
+      const allowsEgress = isolates(np, 'Egress') && (np.spec?.egress?.length ?? 0) > 0;
+      return allowsIngress || allowsEgress;
+    })
+    .map((np) => np.metadata?.name ?? '')
+    .sort();
+}

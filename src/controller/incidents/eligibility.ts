@@ -31,6 +31,8 @@ export interface EligibilityInput {
   enforcement: EnforcementChoice;
   /** Other policies that already select the protected pods, per direction (NetworkPolicy blocks only). */
   widening: { Ingress: readonly string[]; Egress: readonly string[] };
+  /** NetworkPolicies that select every pod of the namespace and allow traffic (widening.ts quarantineLeaks). */
+  quarantineLeaks?: readonly string[];
 }
 
 const refuse = (reason: string, message: string): Eligibility => ({ ok: false, reason, message });
@@ -124,9 +126,18 @@ function quarantine(input: EligibilityInput, suspects: Pod[]): Eligibility {
   const held = (p: Pod) => (quarantineRecord(p)?.incident === input.incident ? 0 : 1);
   const sorted = [...candidates].sort((a, b) => held(a) - held(b) || podName(a).localeCompare(podName(b)));
   const chosen = sorted.slice(0, room).map(podName).sort();
-  const message =
-    chosen.length < candidates.length ? `cap: ${chosen.length} of ${candidates.length} pods` : undefined;
-  return { ok: true, pods: chosen, ...(message ? { message } : {}) };
+  const notes: string[] = [];
+  if (chosen.length < candidates.length) notes.push(`cap: ${chosen.length} of ${candidates.length} pods`);
+  const leaks = input.quarantineLeaks ?? [];
+  if (leaks.length > 0) {
+    // Still quarantined (label, detached selectors, replacement pod): but the isolation is partial.
+    notes.push(
+      `incomplete isolation: NetworkPolicy ${leaks.join(', ')} select${leaks.length === 1 ? 's' : ''} every pod ` +
+        'of the namespace and allow traffic, which a deny-all NetworkPolicy cannot take back; narrow ' +
+        `${leaks.length === 1 ? 'its' : 'their'} podSelector or isolate with a deny-capable CNI`,
+    );
+  }
+  return { ok: true, pods: chosen, ...(notes.length > 0 ? { message: notes.join('; ') } : {}) };
 }
 
 function block(input: EligibilityInput, remote: Party[]): Eligibility {

@@ -10,7 +10,7 @@
  * audit keys and alert keys are deterministic.
  */
 import { ForesightError } from '../../errors.js';
-import { wideningPolicies } from '../actuators/widening.js';
+import { quarantineLeaks, wideningPolicies } from '../actuators/widening.js';
 import { incidentsOf, type ControllerContext } from '../context.js';
 import { jsonEqual } from '../k8s/conditions.js';
 import { quarantineRecord, rateLimitRecord } from '../k8s/pods.js';
@@ -126,6 +126,7 @@ export class IncidentReconciler {
         Ingress: widens(ctx.enforcement.ingress.api, 'Ingress'),
         Egress: widens(ctx.enforcement.egress.api, 'Egress'),
       },
+      quarantineLeaks: quarantineLeaks(nsPolicies),
     });
     const ladder = decideLadder(ladderInput(incident, policy, eligibility, now));
     const issues = newIssues();

@@ -164,6 +164,16 @@ describe('decideEligibility', () => {
     );
   });
 
+  it('quarantines but says so when a namespace-wide allow policy keeps the pods reachable', () => {
+    const out = decideEligibility(input(compromised, { quarantineLeaks: ['allow-all-in-shop'] })).Quarantine;
+    assert.equal(out?.ok, true);
+    assert.deepEqual(out?.ok && out.pods, ['api-0', 'api-1']);
+    assert.match(
+      out?.message ?? '',
+      /incomplete isolation: NetworkPolicy allow-all-in-shop selects every pod of the namespace and allow traffic/,
+    );
+  });
+
   it('leaves a pod another incident holds alone', () => {
     const other = pod('shop', 'api-0', {}, '10.0.0.10', {
       [ANNOTATION_QUARANTINE]: JSON.stringify({
