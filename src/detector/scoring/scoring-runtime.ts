@@ -64,22 +64,27 @@ export async function startScoringRuntime(deps: ScoringRuntimeDeps): Promise<Sco
     await scoring.start();
   }
   let loop: TrainingLoop | undefined;
+  let workerTrainer: WorkerTrainer | undefined;
   if (config.training.enabled) {
     const holder = `detector@${hostname()}-${process.pid}`;
     // On PostgreSQL a run trains in its own worker thread (its own pool), so ingest, scoring and
     // the probes keep their event loop; an in-process PGlite store cannot be shared with one.
-    const trainer =
+    const leases = new Leases(store.db);
+    workerTrainer =
       config.store.kind === 'postgres'
-        ? new WorkerTrainer({ config, holder, logger })
-        : new Trainer({
-            db: store.db,
-            registry: models,
-            leases: new Leases(store.db),
-            config,
-            logger,
-            holder,
-            progress: false,
-          });
+        ? new WorkerTrainer({ config, holder, logger, releaseLease: (n, h) => leases.release(n, h) })
+        : undefined;
+    const trainer =
+      workerTrainer ??
+      new Trainer({
+        db: store.db,
+        registry: models,
+        leases,
+        config,
+        logger,
+        holder,
+        progress: false,
+      });
     loop = new TrainingLoop({ db: store.db, registry: models, trainer, config: config.training, logger });
     loop.start();
   }
@@ -87,7 +92,11 @@ export async function startScoringRuntime(deps: ScoringRuntimeDeps): Promise<Sco
   return {
     ...(service ? { onWindows: (rows: FeatureRow[]) => service.onWindows(rows) } : {}),
     async stop() {
-      await loop?.stop();
+      // A run in a worker is stopped rather than awaited: shutdown must fit the grace period.
+      // The loop's timer goes first, so no new run starts while the current one is stopped.
+      const loopStopped = loop?.stop();
+      await workerTrainer?.abort();
+      await loopStopped;
       await service?.close();
     },
   };

@@ -89,7 +89,8 @@ export class TrainingLoop {
       }
       return report;
     } catch (err) {
-      logger.error(`training failed: ${errorMessage(err)}`);
+      if ((err as { code?: unknown }).code === 'training-stopped') logger.info(errorMessage(err));
+      else logger.error(`training failed: ${errorMessage(err)}`);
       return undefined;
     }
   }

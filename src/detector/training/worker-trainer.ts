@@ -26,8 +26,38 @@ export type TrainerWorkerMessage =
   | { type: 'report'; report: TrainReport }
   | { type: 'error'; message: string };
 
+export interface WorkerTrainerDeps {
+  config: Config;
+  holder: string;
+  logger: Logger;
+  /** Frees the trainer lease after an aborted run (the worker cannot: it is gone). */
+  releaseLease?: (name: string, holder: string) => Promise<unknown>;
+}
+
 export class WorkerTrainer implements Pick<Trainer, 'run'> {
-  constructor(private readonly deps: { config: Config; holder: string; logger: Logger }) {}
+  private readonly running = new Set<Worker>();
+  private readonly aborted = new WeakSet<Worker>();
+
+  constructor(private readonly deps: WorkerTrainerDeps) {}
+
+  /**
+   * Stops runs in progress (shutdown: a run can take longer than a pod's grace period). Their
+   * `run()` rejects, nothing they trained is promoted, and the lease is released for the next
+   * trainer instead of running out its TTL.
+   */
+  async abort(): Promise<void> {
+    const workers = [...this.running];
+    this.running.clear();
+    for (const w of workers) this.aborted.add(w);
+    await Promise.all(workers.map((w) => w.terminate()));
+    if (workers.length > 0 && this.deps.releaseLease) {
+      await this.deps
+        .releaseLease(this.deps.config.training.lease.name, this.deps.holder)
+        .catch((err: unknown) =>
+          this.deps.logger.warn(`releasing the trainer lease after an aborted run failed: ${String(err)}`),
+        );
+    }
+  }
 
   run(request: TrainRequest = {}): Promise<TrainReport> {
     const { config, holder, logger } = this.deps;
@@ -40,6 +70,8 @@ export class WorkerTrainer implements Pick<Trainer, 'run'> {
         reject(err instanceof Error ? err : new Error(String(err)));
         return;
       }
+      this.running.add(worker);
+      worker.once('exit', () => this.running.delete(worker));
       let settled = false;
       const settle = (fn: () => void) => {
         if (settled) return;
@@ -55,10 +87,12 @@ export class WorkerTrainer implements Pick<Trainer, 'run'> {
       worker.once('exit', (code) =>
         settle(() =>
           reject(
-            new ForesightError(
-              'training-failed',
-              `the training worker exited (code ${code}) without a report`,
-            ),
+            this.aborted.has(worker)
+              ? new ForesightError('training-stopped', 'training stopped before it finished (shutdown)')
+              : new ForesightError(
+                  'training-failed',
+                  `the training worker exited (code ${code}) without a report`,
+                ),
           ),
         ),
       );

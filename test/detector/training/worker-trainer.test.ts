@@ -8,6 +8,7 @@ import { Writable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
 import winston from 'winston';
 import { FeatureStore } from '../../../src/detector/store/feature-store.js';
+import { Leases } from '../../../src/detector/store/leases.js';
 import { ModelRegistry } from '../../../src/detector/store/model-registry.js';
 import { PgDb } from '../../../src/detector/store/pg-db.js';
 import { WorkerTrainer } from '../../../src/detector/training/worker-trainer.js';
@@ -97,5 +98,48 @@ describe('training in a worker thread [integration]', () => {
     });
     const trainer = new WorkerTrainer({ config: unreachable, holder: 'worker-test', logger: silentLogger() });
     await assert.rejects(trainer.run({ anomalyOnly: true }), /ECONNREFUSED|connect/i);
+  });
+
+  test('[integration] abort stops a run in progress and frees the lease for the next trainer', async () => {
+    const schema = uniqueSchema('t_wtrain_abort');
+    const big = testConfig({ store: { kind: 'postgres', url: TEST_DB_URL, schema } });
+    const bigDb = new PgDb({ url: TEST_DB_URL, schema, poolSize: 2, logger: silentLogger() });
+    const bigStore = new FeatureStore(bigDb, big.store, {
+      logger: silentLogger(),
+      registry: createRegistry({ defaultMetrics: false }),
+      ownsDb: false,
+    });
+    try {
+      await bigStore.migrate();
+      await bigStore.writeWindows({ rows: rows(100, T0, 200, (e) => (e < 50 ? 'A' : 'B'), 3), newPeers: [] });
+      const leases = new Leases(bigDb);
+      const trainer = new WorkerTrainer({
+        config: big,
+        holder: 'worker-abort',
+        logger: silentLogger(),
+        releaseLease: (n, h) => leases.release(n, h),
+      });
+      const run = trainer.run({ anomalyOnly: true });
+      const outcome = run.then(
+        () => 'finished',
+        (err: { code?: string }) => err.code,
+      );
+      // Wait until the worker holds the lease (it is training), then stop it.
+      for (let i = 0; i < 500 && (await leases.get(big.training.lease.name))?.holder !== 'worker-abort'; i++)
+        await new Promise((r) => setTimeout(r, 10));
+      assert.equal((await leases.get(big.training.lease.name))?.holder, 'worker-abort');
+      await trainer.abort();
+      assert.equal(await outcome, 'training-stopped');
+      assert.equal(await leases.get(big.training.lease.name), undefined, 'the lease is free again');
+      assert.deepEqual(
+        await new ModelRegistry(bigDb).activeVersions(),
+        {},
+        'nothing half-trained was promoted',
+      );
+    } finally {
+      await bigDb.exec(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+      await bigStore.close();
+      await bigDb.close();
+    }
   });
 });
