@@ -4,7 +4,7 @@
  * connection retried until the server answers — saying what it waits for, without the
  * credentials — and reconnects logged.
  */
-import { readFileSync } from 'node:fs';
+import { accessSync, constants, readFileSync } from 'node:fs';
 import {
   connect,
   credsAuthenticator,
@@ -18,6 +18,11 @@ import type { Logger } from '../observability/logger.js';
 
 /** What connecting needs from the `nats` section: servers (with URL credentials), TLS files, auth files. */
 export type NatsEndpoint = Pick<Config['nats'], 'url'> & Partial<Pick<Config['nats'], 'tls' | 'auth'>>;
+
+/** The JetStream API error code of a failed request (`err_code`, e.g. 10059 stream not found). */
+export function jetStreamApiCode(err: unknown): number | undefined {
+  return (err as { api_error?: { err_code?: number } }).api_error?.err_code;
+}
 
 /** Server list and credentials from a comma-separated URL list (nats://user:pass@host:4222,…). */
 export function natsOptions(url: string): Pick<ConnectionOptions, 'servers' | 'user' | 'pass' | 'token'> {
@@ -45,9 +50,9 @@ export function natsOptions(url: string): Pick<ConnectionOptions, 'servers' | 'u
   return { servers, ...creds };
 }
 
-function readFor(field: string, path: string): Uint8Array {
+function fileFor<T>(field: string, path: string, use: (path: string) => T): T {
   try {
-    return readFileSync(path);
+    return use(path);
   } catch (err) {
     throw new ForesightError('config-invalid', `${field}: cannot read ${path}: ${errorMessage(err)}`, {
       cause: err,
@@ -58,18 +63,20 @@ function readFor(field: string, path: string): Uint8Array {
 /**
  * Client options for an endpoint: servers and URL credentials, TLS files (checked readable here,
  * so a wrong path is a configuration error naming the field, not a handshake failure), and a
- * creds or NKey seed authenticator.
+ * creds or NKey seed authenticator (read once).
  */
 export function natsConnectionOptions(nats: NatsEndpoint): ConnectionOptions {
   const options: ConnectionOptions = natsOptions(nats.url);
   const tls = nats.tls ?? {};
   if (tls.caFile || tls.certFile) {
+    // Checked, not read: the client reads the files at every (re)connect, so rotated certificates
+    // (a renewed Secret) are picked up without a restart.
     for (const [field, path] of [
       ['nats.tls.caFile', tls.caFile],
       ['nats.tls.certFile', tls.certFile],
       ['nats.tls.keyFile', tls.keyFile],
     ] as const) {
-      if (path) readFor(field, path);
+      if (path) fileFor(field, path, (p) => accessSync(p, constants.R_OK));
     }
     options.tls = {
       ...(tls.caFile ? { caFile: tls.caFile } : {}),
@@ -77,11 +84,12 @@ export function natsConnectionOptions(nats: NatsEndpoint): ConnectionOptions {
     };
   }
   const auth = nats.auth ?? {};
-  if (auth.credsFile)
-    options.authenticator = credsAuthenticator(readFor('nats.auth.credsFile', auth.credsFile));
-  else if (auth.nkeySeedFile) {
-    const seed = new TextDecoder().decode(readFor('nats.auth.nkeySeedFile', auth.nkeySeedFile)).trim();
-    options.authenticator = nkeyAuthenticator(new TextEncoder().encode(seed));
+  if (auth.credsFile) {
+    const creds = fileFor('nats.auth.credsFile', auth.credsFile, (p) => readFileSync(p));
+    options.authenticator = credsAuthenticator(creds);
+  } else if (auth.nkeySeedFile) {
+    const seed = fileFor('nats.auth.nkeySeedFile', auth.nkeySeedFile, (p) => readFileSync(p, 'utf8'));
+    options.authenticator = nkeyAuthenticator(new TextEncoder().encode(seed.trim()));
   }
   return options;
 }

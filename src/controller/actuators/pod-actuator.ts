@@ -9,7 +9,7 @@ import type { KubeClient, KubeObject } from '../k8s/client.js';
 import type { Informer } from '../k8s/informer.js';
 import type { Pod } from '../k8s/pods.js';
 import { RESOURCES, type Resource } from '../k8s/resources.js';
-import { mapSelector, type Selector } from '../k8s/selectors.js';
+import { mapSelector, selectsEverything, type Selector } from '../k8s/selectors.js';
 import type { Bandwidth } from '../threatpolicy/crd-types.js';
 import { isForesightQuarantine, type NetworkPolicy } from './widening.js';
 import {
@@ -114,9 +114,7 @@ export class PodActuator {
       }
     }
     // An empty selector covers every pod and names no label: detaching cannot escape it.
-    return selectors.filter(
-      (s) => Object.keys(s.matchLabels ?? {}).length + (s.matchExpressions ?? []).length > 0,
-    );
+    return selectors.filter((s) => !selectsEverything(s));
   }
 }
 

@@ -7,7 +7,7 @@
 import type { KubeObject } from '../k8s/client.js';
 import { LABEL_QUARANTINE, type Pod } from '../k8s/pods.js';
 import { LABEL_POLICY } from '../k8s/resources.js';
-import { matchesSelector, type Selector } from '../k8s/selectors.js';
+import { matchesSelector, selectsEverything, type Selector } from '../k8s/selectors.js';
 import type { BlockDirection } from '../threatpolicy/crd-types.js';
 import { LABEL_ROLE, blockSelector } from './network-policies.js';
 import { policyLabelValue } from './names.js';
@@ -83,8 +83,7 @@ export function quarantineLeaks(namespacePolicies: readonly NetworkPolicy[]): st
   return namespacePolicies
     .filter((np) => {
       if (isForesightQuarantine(np)) return false;
-      const sel = np.spec?.podSelector ?? {};
-      if (Object.keys(sel.matchLabels ?? {}).length + (sel.matchExpressions ?? []).length > 0) return false;
+      if (!selectsEverything(np.spec?.podSelector)) return false;
       const allowsIngress = isolates(np, 'Ingress') && (np.spec?.ingress?.length ?? 0) > 0;
       const allowsEgress = isolates(np, 'Egress') && (np.spec?.egress?.length ?? 0) > 0;
       return allowsIngress || allowsEgress;

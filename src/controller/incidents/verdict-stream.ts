@@ -9,14 +9,11 @@
 import { AckPolicy, DeliverPolicy, RetentionPolicy, StorageType, type JetStreamManager } from 'nats';
 import type { ControllerConfig } from '../../config/controller-schema.js';
 import type { Logger } from '../../observability/logger.js';
+import { jetStreamApiCode } from '../../util/nats.js';
 
 const STREAM_NOT_FOUND = 10059;
 const CONSUMER_NOT_FOUND = 10014;
 const STREAM_NAME_IN_USE = 10058;
-
-function apiCode(err: unknown): number | undefined {
-  return (err as { api_error?: { err_code?: number } }).api_error?.err_code;
-}
 
 export async function ensureVerdictStream(
   jsm: JetStreamManager,
@@ -26,7 +23,7 @@ export async function ensureVerdictStream(
   try {
     await jsm.streams.info(config.stream);
   } catch (err) {
-    if (apiCode(err) !== STREAM_NOT_FOUND) throw err;
+    if (jetStreamApiCode(err) !== STREAM_NOT_FOUND) throw err;
     try {
       await jsm.streams.add({
         name: config.stream,
@@ -38,7 +35,7 @@ export async function ensureVerdictStream(
       logger.info('created verdict stream', { stream: config.stream, subjects: config.subjects });
     } catch (addErr) {
       // The detector created it at the same moment: theirs serves.
-      if (apiCode(addErr) !== STREAM_NAME_IN_USE) throw addErr;
+      if (jetStreamApiCode(addErr) !== STREAM_NAME_IN_USE) throw addErr;
     }
   }
   const consumer = {
@@ -55,7 +52,7 @@ export async function ensureVerdictStream(
       max_ack_pending: consumer.max_ack_pending,
     });
   } catch (err) {
-    if (apiCode(err) !== CONSUMER_NOT_FOUND) throw err;
+    if (jetStreamApiCode(err) !== CONSUMER_NOT_FOUND) throw err;
     await jsm.consumers.add(config.stream, { ...consumer, deliver_policy: DeliverPolicy.New });
     logger.info('created verdict consumer', { stream: config.stream, consumer: config.durable });
   }

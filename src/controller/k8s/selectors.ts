@@ -44,6 +44,11 @@ export function matchesSelector(selector: Selector | undefined, labels: Labels):
   return true;
 }
 
+/** True for `{}` (or no selector): it selects every pod, whatever its labels. */
+export function selectsEverything(selector: Selector | undefined): boolean {
+  return Object.keys(selector?.matchLabels ?? {}).length + (selector?.matchExpressions ?? []).length === 0;
+}
+
 /** Label keys a selector looks at: the labels whose removal can change whether it matches. */
 export function selectorKeys(selector: Selector | undefined): string[] {
   if (!selector) return [];

@@ -14,14 +14,10 @@ import {
 } from 'nats';
 import type { Config } from '../../config/schema.js';
 import type { Logger } from '../../observability/logger.js';
+import { jetStreamApiCode } from '../../util/nats.js';
 
 const NOT_FOUND = 10014; // consumer not found
 const STREAM_NOT_FOUND = 10059;
-
-function apiCode(err: unknown): number | undefined {
-  const api = (err as { api_error?: { err_code?: number } }).api_error;
-  return api?.err_code;
-}
 
 /** The subjects derived from the prefix: what the stream holds, where flows and dead letters go. */
 export function flowSubjects(nats: Config['nats']) {
@@ -65,7 +61,7 @@ export async function ensureStream(
       logger.info('updated stream limits', { stream: stream.name });
     }
   } catch (err) {
-    if (apiCode(err) !== STREAM_NOT_FOUND) throw err;
+    if (jetStreamApiCode(err) !== STREAM_NOT_FOUND) throw err;
     await jsm.streams.add(wanted);
     logger.info('created stream', { stream: stream.name, subjects: wanted.subjects });
   }
@@ -106,7 +102,7 @@ export async function ensureConsumer(
   try {
     await jsm.consumers.info(stream.name, plan.durable);
   } catch (err) {
-    if (apiCode(err) !== NOT_FOUND) throw err;
+    if (jetStreamApiCode(err) !== NOT_FOUND) throw err;
     exists = false;
   }
   if (plan.startSeq !== undefined) {

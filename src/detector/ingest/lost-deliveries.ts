@@ -6,12 +6,9 @@
  * sequence and reads the hidden messages from the stream by sequence instead.
  */
 import type { JetStreamManager, StoredMsg } from 'nats';
+import { jetStreamApiCode } from '../../util/nats.js';
 
 const NO_MESSAGE_FOUND = 10037;
-
-function apiCode(err: unknown): number | undefined {
-  return (err as { api_error?: { err_code?: number } }).api_error?.err_code;
-}
 
 /**
  * Up to `max` messages of `subject` (wildcards allowed) with sequences in (after, before), in
@@ -32,7 +29,7 @@ export async function readBack(
       const query = { seq, next_by_subj: subject } as unknown as { seq: number };
       m = await jsm.streams.getMessage(stream, query);
     } catch (err) {
-      if (apiCode(err) === NO_MESSAGE_FOUND) break;
+      if (jetStreamApiCode(err) === NO_MESSAGE_FOUND) break;
       throw err;
     }
     if (m.seq >= range.before) break;

@@ -13,13 +13,10 @@ import { ForesightError } from '../../errors.js';
 import type { Logger } from '../../observability/logger.js';
 import type { Verdict } from './verdict.js';
 import { subjectFor } from './verdict-builder.js';
+import { jetStreamApiCode } from '../../util/nats.js';
 
 const STREAM_NOT_FOUND = 10059;
 const STREAM_NAME_IN_USE = 10058;
-
-function apiCode(err: unknown): number | undefined {
-  return (err as { api_error?: { err_code?: number } }).api_error?.err_code;
-}
 
 export interface VerdictStreamConfig {
   stream: string;
@@ -54,7 +51,7 @@ export async function ensureVerdictStream(
       logger.warn(`verdict stream ${config.stream} did not capture ${wanted}: subject added`);
       return;
     } catch (err) {
-      if (apiCode(err) !== STREAM_NOT_FOUND) throw err;
+      if (jetStreamApiCode(err) !== STREAM_NOT_FOUND) throw err;
     }
     try {
       await jsm.streams.add({
@@ -68,7 +65,7 @@ export async function ensureVerdictStream(
       return;
     } catch (err) {
       // Another process created it between our info and add: check it again.
-      if (apiCode(err) !== STREAM_NAME_IN_USE) throw err;
+      if (jetStreamApiCode(err) !== STREAM_NAME_IN_USE) throw err;
     }
   }
   throw new ForesightError('verdict-stream', `could not ensure stream ${config.stream}`);
