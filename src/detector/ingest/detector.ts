@@ -15,7 +15,7 @@
  *   delivery sequence; the messages it hid are read back from the stream at once and processed in
  *   order, and their redelivery after ack_wait is acked without counting them again.
  */
-import type { Consumer, JetStreamClient, JetStreamManager, JsMsg, MsgHdrs, NatsConnection } from 'nats';
+import type { Consumer, JetStreamClient, JetStreamManager, JsMsg, NatsConnection } from 'nats';
 import type { Config } from '../../config/schema.js';
 import type { DeadLetter, DeadLetterSink } from '../../flows/dead-letter.js';
 import { errorMessage } from '../../errors.js';
@@ -23,9 +23,9 @@ import type { Logger } from '../../observability/logger.js';
 import { counter, gauge, histogram, type Registry } from '../../observability/metrics.js';
 import { WindowAggregator } from '../features/aggregator.js';
 import type { FlowPipeline } from './flow-pipeline.js';
-import { HeldMessages, type Ackable } from './held-messages.js';
+import { HeldMessages } from './held-messages.js';
 import { consumerPlans, ensureConsumer, ensureStream, type ConsumerPlan } from './jetstream.js';
-import { readBack } from './lost-deliveries.js';
+import { DeliveryGaps, fromDelivery, fromStored, readBack, type FlowMessage } from './lost-deliveries.js';
 import { MessageDecoder } from './message-decoder.js';
 import type { FeatureRow, IngestCheckpoint, PeerSeen, WindowBatch } from '../store/types.js';
 
@@ -57,25 +57,6 @@ export interface DetectorDeps {
   now?: () => number;
 }
 
-/** A flow message to process: a JetStream delivery, or a message read back after its delivery was lost. */
-interface FlowMessage extends Ackable {
-  subject: string;
-  data: Uint8Array;
-  headers: MsgHdrs | undefined;
-  /** When it reached the stream (epoch ms). */
-  publishedAt: number;
-}
-
-const fromDelivery = (m: JsMsg): FlowMessage => ({
-  seq: m.seq,
-  subject: m.subject,
-  data: m.data,
-  headers: m.headers,
-  publishedAt: m.info.timestampNanos / 1e6,
-  ack: () => m.ack(),
-  working: () => m.working(),
-});
-
 interface Lane {
   plan: ConsumerPlan;
   consumer: Consumer;
@@ -83,15 +64,8 @@ interface Lane {
   lastSeq: number;
   /** Messages at or below this sequence were processed before the last restart. */
   replayedThrough: number;
-  /** Highest consumer delivery sequence seen; a jump past it means deliveries this client never saw. */
-  lastDelivery: number;
-  /** Deliveries not seen since the last read-back (some may be redeliveries, which need none). */
-  unseen: number;
-  /**
-   * Stream sequences read back after a lost delivery: still pending on the server, so their
-   * redelivery comes after ack_wait and is acked then, not counted again. Oldest first, bounded.
-   */
-  recovered: Set<number>;
+  /** Deliveries this client never saw, and the messages read back in their place. */
+  gaps: DeliveryGaps;
 }
 
 export class Detector {
@@ -165,9 +139,7 @@ export class Detector {
         held: new HeldMessages(),
         lastSeq: cp?.lastSeq ?? 0,
         replayedThrough: cp?.lastSeq ?? 0,
-        lastDelivery: 0,
-        unseen: 0,
-        recovered: new Set(),
+        gaps: new DeliveryGaps(config.nats.consumer.maxAckPending),
       });
     }
     // History is measured in event time, so replays of old captures resume correctly too.
@@ -256,19 +228,13 @@ export class Detector {
       if (releaseAt !== undefined) processed.push([msg, releaseAt]);
     };
     for (const msg of deliveries) {
-      lane.unseen += Math.max(0, msg.info.deliverySequence - lane.lastDelivery - 1);
-      lane.lastDelivery = Math.max(lane.lastDelivery, msg.info.deliverySequence);
-      // New messages arrive in stream order, so the ones hidden by lost deliveries lie between
-      // the last one seen and this first delivery.
-      if (lane.unseen > 0 && !msg.redelivered) {
-        for (const lost of await this.readBackLost(lane, msg.seq)) {
-          process(lost);
-          // Still pending on the server: its redelivery after ack_wait gets the ack (handle()).
-          lane.recovered.add(lost.seq);
-          if (lane.recovered.size > this.deps.config.nats.consumer.maxAckPending)
-            lane.recovered.delete(lane.recovered.values().next().value!);
+      // The messages lost deliveries hid lie between the last stream sequence seen and this one.
+      const lost = lane.gaps.observe(msg);
+      if (lost > 0) {
+        for (const m of await this.readBackLost(lane, msg.seq, lost)) {
+          process(m);
+          lane.gaps.remember(m.seq);
         }
-        lane.unseen = 0;
       }
       process(fromDelivery(msg));
     }
@@ -280,13 +246,13 @@ export class Detector {
   }
 
   /** Messages of the lane after its last seen sequence and before `before`, read from the stream. */
-  private async readBackLost(lane: Lane, before: number): Promise<FlowMessage[]> {
+  private async readBackLost(lane: Lane, before: number, max: number): Promise<FlowMessage[]> {
     const { logger, config } = this.deps;
     try {
       const stored = await readBack(this.jsm, config.nats.stream.name, lane.plan.filterSubject, {
         after: lane.lastSeq,
         before,
-        max: lane.unseen,
+        max,
       });
       if (stored.length > 0) {
         this.m.recovered.inc(stored.length);
@@ -295,17 +261,7 @@ export class Detector {
           seqs: stored.map((m) => m.seq),
         });
       }
-      const noop = () => undefined;
-      return stored.map((m) => ({
-        seq: m.seq,
-        subject: m.subject,
-        data: m.data,
-        headers: m.header,
-        publishedAt: m.time.getTime(),
-        // Acked through its redelivery (handle()); nothing to ack or keep alive before that.
-        ack: noop,
-        working: noop,
-      }));
+      return stored.map(fromStored);
     } catch (err) {
       // They stay pending on the server and come back after ack_wait.
       logger.warn('could not read back lost deliveries; they return after ack_wait', {
@@ -320,11 +276,11 @@ export class Detector {
   private handle(lane: Lane, msg: FlowMessage, letters: DeadLetter[]): number | undefined {
     if (lane.held.has(msg.seq)) {
       lane.held.addRedelivery(msg);
-      lane.recovered.delete(msg.seq);
+      lane.gaps.forget(msg.seq);
       this.m.messages.inc({ outcome: 'duplicate' });
       return undefined;
     }
-    if (lane.recovered.delete(msg.seq)) {
+    if (lane.gaps.forget(msg.seq)) {
       // Read back earlier and already durable: this redelivery only needs its ack.
       msg.ack();
       this.m.messages.inc({ outcome: 'duplicate' });
