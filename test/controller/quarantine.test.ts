@@ -33,6 +33,16 @@ import { eventually } from './support/wait.js';
 
 const TEMPLATE_LABELS = { app: 'web', tier: 'front', version: 'v1', 'foresight.dev/criticality': 'high' };
 
+/** An Enforce policy `contain` in `ns` that quarantines pods labelled app=`app` at 0.6. */
+function quarantineWith(client: TestCluster['client'], ns: string, app: string, maxQuarantinedPods?: number) {
+  return createPolicy(client, ns, 'contain', {
+    podSelector: { matchLabels: { app } },
+    mode: 'Enforce',
+    actions: [{ type: 'Quarantine', threshold: 0.6, ttlSeconds: 600 }],
+    ...(maxQuarantinedPods === undefined ? {} : { caps: { maxQuarantinedPods } }),
+  });
+}
+
 describe('[integration] quarantine and rate limits', () => {
   let cluster: TestCluster;
   let ids: TestIds;
@@ -82,12 +92,7 @@ describe('[integration] quarantine and rate limits', () => {
     const original = await eventually(async () => (await pods('q'))[0], 30_000, 200, 'the ReplicaSet pod');
     const name = original.metadata?.name ?? '';
     await setPodIp(client, 'q', name, '10.244.7.10');
-    await createPolicy(client, 'q', 'contain', {
-      podSelector: { matchLabels: { app: 'web' } },
-      mode: 'Enforce',
-      actions: [{ type: 'Quarantine', threshold: 0.6, ttlSeconds: 600 }],
-      caps: { maxQuarantinedPods: 1 },
-    });
+    await quarantineWith(client, 'q', 'web', 1);
     await whenSeen(client, h.controller, 'q', 'contain', ['10.244.7.10']);
     const key = 'q/web';
     await h.publish(
@@ -185,12 +190,7 @@ describe('[integration] quarantine and rate limits', () => {
     await createNamespace(client, 'q2');
     await createPod(client, 'q2', 'a-0', { app: 'job', role: 'a' }, '10.244.8.1');
     await createPod(client, 'q2', 'b-0', { app: 'job', role: 'b' }, '10.244.8.2');
-    await createPolicy(client, 'q2', 'contain', {
-      podSelector: { matchLabels: { app: 'job' } },
-      mode: 'Enforce',
-      actions: [{ type: 'Quarantine', threshold: 0.6, ttlSeconds: 600 }],
-      caps: { maxQuarantinedPods: 1 },
-    });
+    await quarantineWith(client, 'q2', 'job', 1);
     await whenSeen(client, h.controller, 'q2', 'contain', ['10.244.8.1', '10.244.8.2']);
     await h.publish(
       makeVerdict({
@@ -250,11 +250,7 @@ describe('[integration] quarantine and rate limits', () => {
       spec: { podSelector: {}, ingress: [{}] },
     });
     await createPod(client, 'q3', 'w-0', { app: 'w' }, '10.244.9.1');
-    await createPolicy(client, 'q3', 'contain', {
-      podSelector: { matchLabels: { app: 'w' } },
-      mode: 'Enforce',
-      actions: [{ type: 'Quarantine', threshold: 0.6, ttlSeconds: 600 }],
-    });
+    await quarantineWith(client, 'q3', 'w');
     await whenSeen(client, h.controller, 'q3', 'contain', ['10.244.9.1']);
     await h.publish(
       makeVerdict({
